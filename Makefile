@@ -1,0 +1,41 @@
+# skills-vc task verbs: run, test, lint, bench (and esco-index, eval-mapper for the mapper).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NODE_STAMP := tests/interop/node_modules/.installed
+
+.PHONY: run test lint bench install interop-deps esco-index eval-mapper clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+$(NODE_STAMP): tests/interop/package.json tests/interop/package-lock.json
+	cd tests/interop && npm ci --no-audit --no-fund --silent
+	touch $(NODE_STAMP)
+
+interop-deps: $(NODE_STAMP)
+
+## Installs into .venv, migrates, seeds demo data and serves on http://127.0.0.1:8000 (SQLite).
+run: $(STAMP)
+	$(BIN)/skills-vc demo
+	$(BIN)/skills-vc serve --host 127.0.0.1 --port 8000
+
+## The whole suite; PostgreSQL tests run when SKILLS_VC_TEST_DATABASE_URL is set.
+test: $(STAMP) $(NODE_STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check skills_vc tests bench scripts
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run --output docs/benchmarks.md
+
+clean:
+	rm -rf $(VENV) var tests/interop/node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,45 @@
+"""``create_app``: the FastAPI application (OpenAPI at /docs)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from fastapi import FastAPI
+
+from skills_vc import __version__
+from skills_vc.api.errors import BodySizeLimit, install_error_handlers
+from skills_vc.api.routes import credentials, records, registry, status, vcapi
+from skills_vc.config import Settings, get_settings, load_master_key, load_operator_key
+from skills_vc.services.context import utc_now
+from skills_vc.services.verification import RemoteStatusLists
+from skills_vc.store.session import make_engine, make_session_factory
+
+__all__ = ["create_app"]
+
+DESCRIPTION = """
+Verifiable credentials for skills acquired while volunteering: Belgian associations attest what
+a volunteer did, skills are linked to ESCO, credentials are Open Badges 3.0 on W3C VC 2.0,
+secured as `vc+jwt`, with Bitstring Status Lists. Authenticate with
+`Authorization: Bearer <API key>` (an association's key, or the operator's key).
+Request bodies are limited to 256 KiB by default (`SKILLS_VC_MAX_BODY_BYTES`).
+"""
+
+
+def create_app(settings: Settings | None = None, clock: Callable[[], datetime] = utc_now) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(title="skills-vc", version=__version__, description=DESCRIPTION)
+    engine = make_engine(settings.resolved_database_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    app.state.master_key = load_master_key(settings)
+    app.state.operator_key = load_operator_key(settings)
+    app.state.clock = clock
+    app.state.remote_lists = RemoteStatusLists(max_age_seconds=settings.status_cache_seconds)
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
+    # vcapi first: its fixed paths (/credentials/issue...) must win over /credentials/{id}.
+    for router in (vcapi.router, registry.router, records.router, credentials.router, status.router):
+        app.include_router(router)
+    return app

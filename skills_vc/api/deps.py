@@ -1,0 +1,72 @@
+"""Request dependencies: the service context (one transaction per request) and authentication."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from skills_vc.errors import AuthenticationError, ForbiddenError
+from skills_vc.services import associations
+from skills_vc.services.context import ServiceContext
+from skills_vc.services.verification import RemoteStatusLists
+from skills_vc.store import associations as association_repo
+from skills_vc.store.tables import Association
+
+__all__ = ["AssociationDep", "ContextDep", "OperatorDep", "RemoteListsDep"]
+
+
+def _context(request: Request) -> Iterator[ServiceContext]:
+    """One transaction per request: committed when the handler returns, rolled back if it raises."""
+    state = request.app.state
+    session = state.session_factory()
+    try:
+        yield ServiceContext(session=session, settings=state.settings, master_key=state.master_key, clock=state.clock)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+ContextDep = Annotated[ServiceContext, Depends(_context)]
+
+
+def _bearer(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationError(
+            "send the API key as 'Authorization: Bearer <key>'", code="unauthenticated"
+        )
+    return token.strip()
+
+
+def _association(request: Request, ctx: ContextDep) -> Association:
+    token = _bearer(request)
+    association = association_repo.by_api_key_hash(ctx.session, associations.hash_api_key(token))
+    if association is None:
+        raise AuthenticationError("the API key is not valid", code="invalid_api_key")
+    return association
+
+
+def _operator(request: Request) -> str:
+    token = _bearer(request)
+    expected: str = request.app.state.operator_key
+    # Constant-time comparison, so the key cannot be guessed from response timings.
+    if not hmac.compare_digest(token.encode(), expected.encode()):
+        raise ForbiddenError("this action needs the platform operator's key", code="operator_only")
+    return "operator"
+
+
+def _remote_lists(request: Request) -> RemoteStatusLists:
+    remote: RemoteStatusLists = request.app.state.remote_lists
+    return remote
+
+
+AssociationDep = Annotated[Association, Depends(_association)]
+OperatorDep = Annotated[str, Depends(_operator)]
+RemoteListsDep = Annotated[RemoteStatusLists, Depends(_remote_lists)]

@@ -1,0 +1,162 @@
+"""The ``skills-vc`` command line: serve, migrate, demo, issue, verify, revoke."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from skills_vc.config import get_settings, load_master_key, load_operator_key
+from skills_vc.errors import SkillsVCError
+from skills_vc.services import associations, demo, issuance, revocation, verification
+from skills_vc.services.context import ServiceContext, transaction
+from skills_vc.store.migrate import upgrade
+from skills_vc.store.session import make_engine, make_session_factory
+
+app = typer.Typer(help="skills-vc: verifiable credentials for skills acquired while volunteering.", no_args_is_help=True)
+
+_ISSUERS = Path(__file__).resolve().parent.parent / "issuers"
+
+
+@contextmanager
+def _context() -> Iterator[ServiceContext]:
+    settings = get_settings()
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            yield ServiceContext(session=session, settings=settings, master_key=load_master_key(settings))
+    except SkillsVCError as exc:
+        typer.echo(f"error: {exc.code}: {exc.detail}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        engine.dispose()
+
+
+def _migrate() -> None:
+    engine = make_engine(get_settings().resolved_database_url)
+    upgrade(engine)
+    engine.dispose()
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database to the latest schema."""
+    _migrate()
+    typer.echo(f"database migrated: {get_settings().resolved_database_url.split('@')[-1]}")
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000, migrate_first: bool = True) -> None:
+    """Serve the API (OpenAPI at /docs)."""
+    import uvicorn
+
+    if migrate_first:
+        _migrate()
+    from skills_vc.api.app import create_app
+
+    uvicorn.run(create_app(), host=host, port=port)
+
+
+@app.command(name="demo")
+def demo_command(profiles: Path = _ISSUERS) -> None:
+    """Migrate, load the demo associations and write their keys to var/demo-credentials.json."""
+    _migrate()
+    settings = get_settings()
+    with _context() as ctx:
+        loaded = demo.load_profiles(ctx, profiles)
+    out = {
+        "operator_key": load_operator_key(settings),
+        "associations": [{"slug": d.slug, "did": d.did, "api_key": d.api_key} for d in loaded],
+        "credentials": [c for d in loaded for c in d.credentials],
+    }
+    path = settings.var_dir / "demo-credentials.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(out, handle, indent=2)
+    typer.echo(f"demo data loaded: {len(loaded)} associations; keys written to {path}")
+
+
+@app.command()
+def issue(
+    association: Annotated[str, typer.Option(help="slug of the issuing association")],
+    activity: Annotated[str | None, typer.Option(help="id of a recorded activity")] = None,
+    credential: Annotated[Path | None, typer.Option(help="a JSON credential to secure (VC API style)")] = None,
+) -> None:
+    """Issue a credential and print it as vc+jwt."""
+    if (activity is None) == (credential is None):
+        typer.echo("give exactly one of --activity or --credential", err=True)
+        raise typer.Exit(2)
+    with _context() as ctx:
+        issuer = associations.get(ctx, association)
+        if activity is not None:
+            row = issuance.issue_activity(ctx, issuer, activity)
+        else:
+            assert credential is not None
+            row = issuance.issue_credential(ctx, issuer, _read_json(credential))
+        typer.echo(row.secured)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        typer.echo(f"error: cannot read {path}: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if not isinstance(data, dict):
+        typer.echo(f"error: {path} does not hold a JSON object", err=True)
+        raise typer.Exit(2)
+    return data
+
+
+@app.command()
+def verify(
+    credential: Annotated[str, typer.Argument(help="a vc+jwt, or a file holding one (or its JSON envelope); - for stdin")],
+    lang: Annotated[str, typer.Option(help="fr, nl or en")] = "en",
+    json_output: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Verify a credential; exit code 0 when verified, 1 when not."""
+    if lang not in ("fr", "nl", "en"):
+        typer.echo("error: --lang must be fr, nl or en", err=True)
+        raise typer.Exit(2)
+    presented: Any = sys.stdin.read() if credential == "-" else credential
+    if isinstance(presented, str) and Path(presented).is_file():
+        presented = Path(presented).read_text("utf-8")
+    if isinstance(presented, str) and presented.strip().startswith("{"):
+        presented = json.loads(presented)
+    settings = get_settings()
+    with _context() as ctx:
+        report = verification.verify(ctx, presented, verification.RemoteStatusLists(settings.status_cache_seconds))
+    if json_output:
+        typer.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        verdict = {"fr": ("VÉRIFIÉE", "NON VÉRIFIÉE"), "nl": ("GEVERIFIEERD", "NIET GEVERIFIEERD"), "en": ("VERIFIED", "NOT VERIFIED")}[lang]
+        typer.echo(verdict[0] if report.verified else verdict[1])
+        for check in report.checks:
+            typer.echo(f"  [{check.status:>11}] {check.name}: {check.message[lang]} ({check.code})")
+    raise typer.Exit(0 if report.verified else 1)
+
+
+@app.command()
+def revoke(
+    credential_id: str,
+    association: Annotated[str, typer.Option(help="slug of the association that issued it")],
+    reason: Annotated[str, typer.Option(help="why (kept in the audit log)")],
+    suspend: Annotated[bool, typer.Option("--suspend", help="suspend instead of revoking")] = False,
+    unsuspend: Annotated[bool, typer.Option("--unsuspend", help="lift a suspension")] = False,
+) -> None:
+    """Revoke a credential for good, or suspend / unsuspend it."""
+    action: revocation.Action = "suspend" if suspend else "unsuspend" if unsuspend else "revoke"
+    with _context() as ctx:
+        row = revocation.change_status(ctx, associations.get(ctx, association), credential_id, action, reason)
+        typer.echo(f"{row.id}: {revocation.state_of(row)}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

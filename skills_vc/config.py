@@ -1,0 +1,114 @@
+"""Settings: the only module that reads the environment (prefix ``SKILLS_VC_``).
+
+Development mode generates what it needs (a master key in ``var/`` with mode 0600, the SQLite
+database in ``var/``). Production mode refuses to start without an explicit master key and
+operator key, so a deployment never runs on generated or default secrets.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "get_settings", "load_master_key", "load_operator_key"]
+
+_MASTER_KEY_FILE = "master.key"
+_OPERATOR_KEY_FILE = "operator.key"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SKILLS_VC_", env_file=None, extra="ignore")
+
+    mode: Literal["development", "production"] = "development"
+    var_dir: Path = Path("var")
+    database_url: str | None = None
+    # The public base URL; the host (and port) become part of every association's did:web.
+    public_url: str = "http://127.0.0.1:8000"
+    # 32 bytes, base64url; production must set it.
+    master_key: str | None = None
+    operator_key: str | None = None
+    default_key_type: Literal["Ed25519", "P-256"] = "Ed25519"
+    status_list_size: int = Field(default=131_072, ge=131_072)
+    status_list_ttl_ms: int = Field(default=300_000, ge=0)
+    # Open Badges 3.0 allows one credentialStatus; both purposes make it a VC 2.0 set of two.
+    status_purposes: list[Literal["revocation", "suspension"]] = ["revocation", "suspension"]
+    credential_validity_days: int | None = None
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    # How long a fetched status list may be reused by the verifier before it is fetched again.
+    status_cache_seconds: int = Field(default=300, ge=0)
+
+    @model_validator(mode="after")
+    def _refuse_insecure_production(self) -> Settings:
+        if self.mode == "production":
+            missing = [
+                name
+                for name, value in (
+                    ("SKILLS_VC_MASTER_KEY", self.master_key),
+                    ("SKILLS_VC_OPERATOR_KEY", self.operator_key),
+                    ("SKILLS_VC_DATABASE_URL", self.database_url),
+                )
+                if not value
+            ]
+            if missing:
+                raise ValueError(
+                    "production mode refuses to start without " + ", ".join(missing)
+                )
+            if self.operator_key is not None and len(self.operator_key) < 24:
+                raise ValueError("SKILLS_VC_OPERATOR_KEY must be at least 24 characters")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.var_dir / 'skills_vc.db').as_posix()}"
+
+    @property
+    def public_host(self) -> str:
+        """``host`` or ``host:port`` of the public URL."""
+        rest = self.public_url.split("://", 1)[-1]
+        return rest.split("/", 1)[0]
+
+
+def _b64decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _development_secret(settings: Settings, filename: str) -> str:
+    """A secret generated once into ``var/`` (mode 0600) for development; production never uses it."""
+    if settings.mode == "production":  # pragma: no cover - the validator already refused it
+        raise ValueError(f"production mode needs an explicit secret instead of var/{filename}")
+    path = settings.var_dir / filename
+    if path.exists():
+        return path.read_text().strip()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    value = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+    return value
+
+
+def load_master_key(settings: Settings) -> bytes:
+    """The 32-byte key that encrypts private keys at rest (generated into var/ in development)."""
+    key = _b64decode(settings.master_key or _development_secret(settings, _MASTER_KEY_FILE))
+    if len(key) != 32:
+        raise ValueError("SKILLS_VC_MASTER_KEY must be 32 bytes, base64url-encoded")
+    return key
+
+
+def load_operator_key(settings: Settings) -> str:
+    """The platform operator's API key (generated into var/ in development)."""
+    return settings.operator_key or _development_secret(settings, _OPERATOR_KEY_FILE)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,228 @@
+"""Verification as a list of named checks, each with a status, a stable code and a message in
+French, Dutch and English.
+
+Checks run in a fixed order: ``signature``, ``issuer_trusted``, ``validity_period``, ``status``,
+``schema``. A failed signature is fatal: the other checks are reported as ``skipped`` because
+nothing in an unproven credential can be trusted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = [
+    "CHECK_NAMES",
+    "Check",
+    "CheckStatus",
+    "Report",
+    "message_for",
+]
+
+CheckStatus = Literal["passed", "failed", "skipped", "not_checked"]
+CHECK_NAMES = ("signature", "issuer_trusted", "validity_period", "status", "schema")
+
+# code -> (fr, nl, en). Placeholders are filled from the check's params.
+MESSAGES: dict[str, tuple[str, str, str]] = {
+    "signature_valid": (
+        "La signature est valide : le contenu n'a pas été modifié depuis son émission par {issuer}.",
+        "De handtekening is geldig: de inhoud is niet gewijzigd sinds {issuer} ze uitgaf.",
+        "The signature is valid: the content has not changed since {issuer} issued it.",
+    ),
+    "signature_invalid": (
+        "La signature ne correspond pas au contenu : l'attestation a été modifiée ou falsifiée.",
+        "De handtekening klopt niet met de inhoud: het attest is gewijzigd of vervalst.",
+        "The signature does not match the content: the credential was altered or forged.",
+    ),
+    "malformed_credential": (
+        "L'attestation est illisible ou mal formée : {detail}",
+        "Het attest is onleesbaar of misvormd: {detail}",
+        "The credential is unreadable or malformed: {detail}",
+    ),
+    "unsupported_format": (
+        "Le format de l'attestation n'est pas pris en charge.",
+        "Het formaat van het attest wordt niet ondersteund.",
+        "The credential's format is not supported.",
+    ),
+    "unsupported_algorithm": (
+        "L'algorithme de signature n'est pas accepté ({detail}).",
+        "Het handtekeningalgoritme wordt niet aanvaard ({detail}).",
+        "The signature algorithm is not accepted ({detail}).",
+    ),
+    "unknown_key": (
+        "La clé de signature n'est connue d'aucune association du registre.",
+        "De ondertekeningssleutel is bij geen enkele vereniging in het register bekend.",
+        "The signing key is not known for any association in the registry.",
+    ),
+    "key_not_issuer": (
+        "La clé de signature n'appartient pas à l'émetteur indiqué dans l'attestation.",
+        "De ondertekeningssleutel behoort niet toe aan de uitgever die in het attest staat.",
+        "The signing key does not belong to the issuer named in the credential.",
+    ),
+    "issuer_accredited": (
+        "{issuer_name} était une association agréée au moment de l'émission.",
+        "{issuer_name} was een erkende vereniging op het moment van uitgifte.",
+        "{issuer_name} was an accredited association when the credential was issued.",
+    ),
+    "issuer_not_trusted": (
+        "L'émetteur n'était pas une association agréée au moment de l'émission ({detail}).",
+        "De uitgever was geen erkende vereniging op het moment van uitgifte ({detail}).",
+        "The issuer was not an accredited association when the credential was issued ({detail}).",
+    ),
+    "within_validity_period": (
+        "L'attestation est dans sa période de validité.",
+        "Het attest valt binnen de geldigheidsperiode.",
+        "The credential is within its validity period.",
+    ),
+    "not_yet_valid": (
+        "L'attestation n'est pas encore valide (valable à partir du {valid_from}).",
+        "Het attest is nog niet geldig (geldig vanaf {valid_from}).",
+        "The credential is not valid yet (valid from {valid_from}).",
+    ),
+    "expired": (
+        "L'attestation a expiré le {valid_until}.",
+        "Het attest is verlopen op {valid_until}.",
+        "The credential expired on {valid_until}.",
+    ),
+    "invalid_validity_period": (
+        "Les dates de validité sont incohérentes ou mal formées.",
+        "De geldigheidsdata zijn tegenstrijdig of misvormd.",
+        "The validity dates are inconsistent or malformed.",
+    ),
+    "status_active": (
+        "L'attestation n'a été ni révoquée ni suspendue.",
+        "Het attest is niet ingetrokken en niet geschorst.",
+        "The credential has been neither revoked nor suspended.",
+    ),
+    "status_none": (
+        "L'attestation ne déclare aucun statut à vérifier.",
+        "Het attest vermeldt geen status om te controleren.",
+        "The credential declares no status to check.",
+    ),
+    "revoked": (
+        "L'association a révoqué cette attestation.",
+        "De vereniging heeft dit attest ingetrokken.",
+        "The association has revoked this credential.",
+    ),
+    "suspended": (
+        "L'association a suspendu cette attestation.",
+        "De vereniging heeft dit attest geschorst.",
+        "The association has suspended this credential.",
+    ),
+    "status_unavailable": (
+        "La liste de statut n'a pas pu être obtenue : impossible de savoir si l'attestation est révoquée.",
+        "De statuslijst kon niet worden opgehaald: niet te zeggen of het attest is ingetrokken.",
+        "The status list could not be retrieved: whether the credential is revoked is unknown.",
+    ),
+    "status_list_invalid": (
+        "La liste de statut n'est pas authentique ou pas lisible : {detail}",
+        "De statuslijst is niet echt of niet leesbaar: {detail}",
+        "The status list is not authentic or not readable: {detail}",
+    ),
+    "status_list_length_error": (
+        "La liste de statut est trop courte pour être valable.",
+        "De statuslijst is te kort om geldig te zijn.",
+        "The status list is too short to be valid.",
+    ),
+    "status_range_error": (
+        "L'index de statut de l'attestation est en dehors de la liste.",
+        "De statusindex van het attest valt buiten de lijst.",
+        "The credential's status index lies outside the list.",
+    ),
+    "status_entry_invalid": (
+        "L'entrée de statut de l'attestation est mal formée : {detail}",
+        "De statusvermelding van het attest is misvormd: {detail}",
+        "The credential's status entry is malformed: {detail}",
+    ),
+    "schema_valid": (
+        "Le contenu respecte les schémas {schemas}.",
+        "De inhoud voldoet aan de schema's {schemas}.",
+        "The content conforms to the schemas {schemas}.",
+    ),
+    "schema_invalid": (
+        "Le contenu ne respecte pas le schéma : {detail}",
+        "De inhoud voldoet niet aan het schema: {detail}",
+        "The content does not conform to the schema: {detail}",
+    ),
+    "schema_undefined_term": (
+        "Le contenu utilise des propriétés non définies : {detail}",
+        "De inhoud gebruikt niet-gedefinieerde eigenschappen: {detail}",
+        "The content uses undefined properties: {detail}",
+    ),
+    "schema_unavailable": (
+        "Un schéma déclaré n'est pas disponible pour vérification : {detail}",
+        "Een vermeld schema is niet beschikbaar voor controle: {detail}",
+        "A declared schema is not available to check against: {detail}",
+    ),
+    "skipped_after_signature": (
+        "Non vérifié : sans signature valide, rien dans l'attestation n'est digne de confiance.",
+        "Niet gecontroleerd: zonder geldige handtekening is niets in het attest betrouwbaar.",
+        "Not checked: without a valid signature nothing in the credential can be trusted.",
+    ),
+}
+
+_LANGS = ("fr", "nl", "en")
+
+
+class _Defaults(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def message_for(code: str, params: dict[str, Any]) -> dict[str, str]:
+    """The message of ``code`` in French, Dutch and English."""
+    texts = MESSAGES.get(code, (code, code, code))
+    values = _Defaults(params)
+    return {lang: text.format_map(values) for lang, text in zip(_LANGS, texts, strict=True)}
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: CheckStatus
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def message(self) -> dict[str, str]:
+        return message_for(self.code, self.params)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"check": self.name, "status": self.status, "code": self.code, "message": self.message}
+
+
+@dataclass
+class Report:
+    """The outcome of verifying one presented credential."""
+
+    format: str | None
+    checks: list[Check] = field(default_factory=list)
+    credential: dict[str, Any] | None = None
+
+    @property
+    def verified(self) -> bool:
+        names = {check.name for check in self.checks if check.status == "passed"}
+        return all(name in names for name in CHECK_NAMES)
+
+    def check(self, name: str) -> Check | None:
+        return next((c for c in self.checks if c.name == name), None)
+
+    def as_dict(self) -> dict[str, Any]:
+        problems = [
+            {
+                "type": f"urn:skills-vc:problem:{c.code}",
+                "code": c.code,
+                "title": c.message["en"],
+            }
+            for c in self.checks
+            if c.status in ("failed",)
+        ]
+        body: dict[str, Any] = {
+            "verified": self.verified,
+            "format": self.format,
+            "checks": [c.as_dict() for c in self.checks],
+            "problemDetails": problems,
+        }
+        if self.credential is not None:
+            body["credential"] = self.credential
+        return body

@@ -1,0 +1,124 @@
+"""Securing formats: one module per format, one interface, a registry to dispatch on.
+
+``vc+jwt`` is the first; the paper QR, SD-JWT VC and Data Integrity proofs register beside it.
+Verification detects the format of what was presented and lets that format check the proof.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from skills_vc.core.keys import PrivateKey, PublicKey
+
+__all__ = [
+    "FORMATS",
+    "KeyResolver",
+    "ProofError",
+    "ResolvedKey",
+    "SecuredCredential",
+    "SecuringFormat",
+    "Signer",
+    "detect_format",
+    "get_format",
+    "register",
+]
+
+
+class ProofError(Exception):
+    """The proof of a secured credential does not hold; ``code`` is the signature check code.
+
+    A proof error is fatal: nothing else in the presented credential is trusted.
+    """
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Signer:
+    """A private key in memory and the DID URL that names its public half."""
+
+    key: PrivateKey
+    kid: str
+    algorithm: str
+
+
+@dataclass(frozen=True)
+class ResolvedKey:
+    """A public key the registry knows, with the DID (controller) it belongs to."""
+
+    kid: str
+    controller: str
+    algorithm: str
+    key: PublicKey
+
+
+# Returns the key named by a DID URL, or raises ProofError("unknown_key", ...).
+KeyResolver = Callable[[str], ResolvedKey]
+
+
+@dataclass(frozen=True)
+class SecuredCredential:
+    """What a format's ``verify`` returns: the credential it proved, and how."""
+
+    format: str
+    credential: dict[str, Any]
+    kid: str
+    issued_at: int | None
+    secured: str
+
+
+class SecuringFormat(Protocol):
+    name: str
+    media_type: str
+
+    def detects(self, presented: Any) -> bool:
+        """True if ``presented`` looks like this format (no verification)."""
+        ...
+
+    def secure(self, credential: dict[str, Any], signer: Signer, *, now: int) -> str:
+        """Sign ``credential``; returns the secured form as text."""
+        ...
+
+    def verify(self, presented: Any, resolve: KeyResolver) -> SecuredCredential:
+        """Check the proof and return the credential, or raise ``ProofError``."""
+        ...
+
+
+FORMATS: dict[str, SecuringFormat] = {}
+
+
+def register(fmt: SecuringFormat) -> SecuringFormat:
+    FORMATS[fmt.name] = fmt
+    return fmt
+
+
+def get_format(name: str) -> SecuringFormat:
+    try:
+        return FORMATS[name]
+    except KeyError:
+        raise ProofError("unsupported_format", f"unknown securing format {name!r}") from None
+
+
+def detect_format(presented: Any) -> SecuringFormat:
+    """The registered format that recognises ``presented``, or ``ProofError(unsupported_format)``."""
+    for fmt in FORMATS.values():
+        if fmt.detects(presented):
+            return fmt
+    raise ProofError(
+        "unsupported_format",
+        "the credential is in no supported securing format (supported: " + ", ".join(FORMATS) + ")",
+    )
+
+
+def _register_builtin() -> None:
+    from skills_vc.core.formats import vcjwt
+
+    register(vcjwt.VcJwt())
+
+
+_register_builtin()

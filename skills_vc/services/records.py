@@ -1,0 +1,155 @@
+"""Use cases for volunteers and the activities they did."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from skills_vc.core.credential import esco_skill_uuid
+from skills_vc.errors import NotFoundError, ValidationFailed
+from skills_vc.services.context import ServiceContext
+from skills_vc.store import records as repo
+from skills_vc.store.tables import Activity, Association, Volunteer
+
+__all__ = [
+    "LANGUAGES",
+    "NewActivity",
+    "NewVolunteer",
+    "SkillRef",
+    "get_activity",
+    "get_volunteer",
+    "list_activities",
+    "list_volunteers",
+    "record_activity",
+    "record_volunteer",
+]
+
+LANGUAGES = ("fr", "nl", "en")
+MAX_HOURS = 10_000
+MAX_SKILLS = 40
+
+
+@dataclass(frozen=True)
+class NewVolunteer:
+    name: str
+    email: str | None = None
+    holder_did: str | None = None
+
+
+@dataclass(frozen=True)
+class SkillRef:
+    uri: str
+    label: str
+
+
+@dataclass(frozen=True)
+class NewActivity:
+    volunteer_id: str
+    title: str
+    description: str
+    role: str
+    start_date: date
+    end_date: date
+    hours: int
+    language: str
+    coordinator_name: str
+    coordinator_role: str
+    skills: Sequence[SkillRef]
+    tasks: Sequence[str] = field(default_factory=tuple)
+    location: str | None = None
+
+
+def record_volunteer(ctx: ServiceContext, association: Association, new: NewVolunteer) -> Volunteer:
+    if not new.name.strip():
+        raise ValidationFailed("a volunteer needs a name", code="invalid_volunteer_name")
+    if new.holder_did is not None and not new.holder_did.startswith("did:"):
+        raise ValidationFailed("holder_did must be a DID (did:key, did:jwk...)", code="invalid_holder_did")
+    volunteer = Volunteer(
+        id=str(uuid.uuid4()),
+        association_id=association.id,
+        name=new.name.strip(),
+        email=new.email,
+        holder_did=new.holder_did,
+        created_at=ctx.now(),
+    )
+    repo.add(ctx.session, volunteer)
+    return volunteer
+
+
+def get_volunteer(ctx: ServiceContext, association: Association, volunteer_id: str) -> Volunteer:
+    volunteer = repo.volunteer(ctx.session, association.id, volunteer_id)
+    if volunteer is None:
+        raise NotFoundError(f"no volunteer {volunteer_id!r} in this association", code="volunteer_not_found")
+    return volunteer
+
+
+def list_volunteers(ctx: ServiceContext, association: Association, limit: int, offset: int) -> Sequence[Volunteer]:
+    return repo.volunteers_of(ctx.session, association.id, limit=limit, offset=offset)
+
+
+def _check_activity(new: NewActivity) -> None:
+    if new.language not in LANGUAGES:
+        raise ValidationFailed(f"language must be one of {', '.join(LANGUAGES)}", code="unsupported_language")
+    if new.end_date < new.start_date:
+        raise ValidationFailed("end_date is before start_date", code="invalid_dates")
+    if not 0 < new.hours <= MAX_HOURS:
+        raise ValidationFailed(f"hours must be between 1 and {MAX_HOURS}", code="invalid_hours")
+    for name in ("title", "description", "role", "coordinator_name", "coordinator_role"):
+        if not str(getattr(new, name)).strip():
+            raise ValidationFailed(f"{name} must not be empty", code="missing_field")
+    if not new.skills:
+        raise ValidationFailed("an activity needs at least one confirmed skill", code="no_skills")
+    if len(new.skills) > MAX_SKILLS:
+        raise ValidationFailed(f"at most {MAX_SKILLS} skills per activity", code="too_many_skills")
+    seen: set[str] = set()
+    for skill in new.skills:
+        try:
+            esco_skill_uuid(skill.uri)
+        except ValueError:
+            raise ValidationFailed(
+                f"{skill.uri!r} is not an ESCO skill URI (http://data.europa.eu/esco/skill/<uuid>)",
+                code="invalid_skill_uri",
+            ) from None
+        if skill.uri in seen:
+            raise ValidationFailed(f"skill {skill.uri} is listed twice", code="duplicate_skill")
+        seen.add(skill.uri)
+
+
+def record_activity(ctx: ServiceContext, association: Association, new: NewActivity) -> Activity:
+    """Record what a volunteer did, with the skills the coordinator confirmed."""
+    _check_activity(new)
+    volunteer = get_volunteer(ctx, association, new.volunteer_id)
+    activity = Activity(
+        id=str(uuid.uuid4()),
+        association_id=association.id,
+        volunteer_id=volunteer.id,
+        title=new.title.strip(),
+        description=new.description.strip(),
+        role=new.role.strip(),
+        tasks=[t.strip() for t in new.tasks if t.strip()],
+        start_date=new.start_date,
+        end_date=new.end_date,
+        hours=new.hours,
+        location=new.location,
+        language=new.language,
+        coordinator_name=new.coordinator_name.strip(),
+        coordinator_role=new.coordinator_role.strip(),
+        skills=[{"uri": s.uri, "label": s.label} for s in new.skills],
+        suggested_skills=None,
+        created_at=ctx.now(),
+    )
+    repo.add(ctx.session, activity)
+    return activity
+
+
+def get_activity(ctx: ServiceContext, association: Association, activity_id: str) -> Activity:
+    activity = repo.activity(ctx.session, association.id, activity_id)
+    if activity is None:
+        raise NotFoundError(f"no activity {activity_id!r} in this association", code="activity_not_found")
+    return activity
+
+
+def list_activities(ctx: ServiceContext, association: Association, limit: int, offset: int) -> Sequence[Activity]:
+    return repo.activities_of(ctx.session, association.id, limit=limit, offset=offset)

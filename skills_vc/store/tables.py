@@ -1,0 +1,210 @@
+"""SQLAlchemy 2 typed tables. Every query on them lives in the repository modules beside this one."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+__all__ = [
+    "AccreditationEventRow",
+    "Activity",
+    "ApiKey",
+    "Association",
+    "AssociationKey",
+    "AuditEvent",
+    "Base",
+    "Credential",
+    "StatusListDocument",
+    "Volunteer",
+]
+
+_NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timestamps stored in UTC and always read back timezone-aware (SQLite keeps no offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=_NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: UTCDateTime()}
+
+
+class Association(Base):
+    __tablename__ = "associations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    legal_name: Mapped[str] = mapped_column(String(300))
+    enterprise_number: Mapped[str] = mapped_column(String(10), unique=True)
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    website: Mapped[str | None] = mapped_column(String(500))
+    address: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime]
+
+    events: Mapped[list[AccreditationEventRow]] = relationship(
+        order_by="AccreditationEventRow.id", lazy="selectin", back_populates="association"
+    )
+
+
+class AccreditationEventRow(Base):
+    __tablename__ = "accreditation_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    association_id: Mapped[int] = mapped_column(ForeignKey("associations.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime]
+    reason: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(64))
+
+    association: Mapped[Association] = relationship(back_populates="events")
+
+
+class AssociationKey(Base):
+    __tablename__ = "association_keys"
+    __table_args__ = (UniqueConstraint("association_id", "fragment"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    association_id: Mapped[int] = mapped_column(ForeignKey("associations.id"), index=True)
+    fragment: Mapped[str] = mapped_column(String(64))
+    key_type: Mapped[str] = mapped_column(String(16))
+    algorithm: Mapped[str] = mapped_column(String(16))
+    public_jwk: Mapped[dict[str, Any]]
+    # AES-256-GCM ciphertext of the PKCS#8 private key, bound to "<did>#<fragment>".
+    private_nonce: Mapped[bytes] = mapped_column(LargeBinary)
+    private_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+    retired_at: Mapped[datetime | None]
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    association_id: Mapped[int] = mapped_column(ForeignKey("associations.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class Volunteer(Base):
+    __tablename__ = "volunteers"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    association_id: Mapped[int] = mapped_column(ForeignKey("associations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    holder_did: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime]
+
+
+class Activity(Base):
+    __tablename__ = "activities"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    association_id: Mapped[int] = mapped_column(ForeignKey("associations.id"), index=True)
+    volunteer_id: Mapped[str] = mapped_column(ForeignKey("volunteers.id"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(200))
+    tasks: Mapped[list[Any]]
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    hours: Mapped[int] = mapped_column(Integer)
+    location: Mapped[str | None] = mapped_column(String(300))
+    language: Mapped[str] = mapped_column(String(2))
+    coordinator_name: Mapped[str] = mapped_column(String(200))
+    coordinator_role: Mapped[str] = mapped_column(String(200))
+    # The skills the coordinator confirmed: [{"uri", "label"}]; these are what gets issued.
+    skills: Mapped[list[Any]]
+    # What the mapper suggested when the activity was recorded, kept for the record.
+    suggested_skills: Mapped[list[Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+
+
+class Credential(Base):
+    __tablename__ = "credentials"
+    __table_args__ = (UniqueConstraint("association_id", "status_list_seq", "status_index"),)
+
+    id: Mapped[str] = mapped_column(String(45), primary_key=True)  # urn:uuid:...
+    association_id: Mapped[int] = mapped_column(ForeignKey("associations.id"), index=True)
+    activity_id: Mapped[str | None] = mapped_column(ForeignKey("activities.id"), index=True)
+    volunteer_id: Mapped[str | None] = mapped_column(ForeignKey("volunteers.id"), index=True)
+    status_list_seq: Mapped[int] = mapped_column(Integer)
+    status_index: Mapped[int] = mapped_column(Integer)
+    format: Mapped[str] = mapped_column(String(32))
+    secured: Mapped[str] = mapped_column(Text)
+    document: Mapped[dict[str, Any]]
+    kid: Mapped[str] = mapped_column(String(300))
+    issued_at: Mapped[datetime]
+    valid_from: Mapped[datetime]
+    valid_until: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    revocation_reason: Mapped[str | None] = mapped_column(Text)
+    suspended_at: Mapped[datetime | None]
+    suspension_reason: Mapped[str | None] = mapped_column(Text)
+    status_changed_at: Mapped[datetime | None]
+
+
+class StatusListDocument(Base):
+    """The signed form of a status list, kept while the bits it encodes are unchanged."""
+
+    __tablename__ = "status_list_documents"
+
+    association_id: Mapped[int] = mapped_column(ForeignKey("associations.id"), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(16), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bits_digest: Mapped[str] = mapped_column(String(64))
+    secured: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[datetime]
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    association_id: Mapped[int | None] = mapped_column(ForeignKey("associations.id"), index=True)
+    subject: Mapped[str] = mapped_column(String(64))  # credential id, slug...
+    action: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
