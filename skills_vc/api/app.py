@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from fastapi import FastAPI
+from sqlalchemy import Engine
 
 from skills_vc import __version__
 from skills_vc.api.errors import BodySizeLimit, install_error_handlers
@@ -26,10 +27,15 @@ Request bodies are limited to 256 KiB by default (`SKILLS_VC_MAX_BODY_BYTES`).
 """
 
 
-def create_app(settings: Settings | None = None, clock: Callable[[], datetime] = utc_now) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    engine: Engine | None = None,
+) -> FastAPI:
+    """The application; ``engine`` lets several apps (tests, workers) share one database pool."""
     settings = settings or get_settings()
     app = FastAPI(title="skills-vc", version=__version__, description=DESCRIPTION)
-    engine = make_engine(settings.resolved_database_url)
+    engine = engine or make_engine(settings.resolved_database_url)
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)

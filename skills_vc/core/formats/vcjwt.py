@@ -9,12 +9,14 @@ Claims added beside the credential's own properties: ``iss`` (the issuer id), ``
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import jwt
 from jwt.exceptions import InvalidSignatureError, PyJWTError
 
 from skills_vc.core.formats import KeyResolver, ProofError, SecuredCredential, Signer
+from skills_vc.core.keys import b64url, b64url_decode
 
 __all__ = ["ENVELOPE_PREFIX", "VcJwt", "issuer_id", "unwrap_envelope", "wrap_envelope"]
 
@@ -78,6 +80,7 @@ class VcJwt:
         token = unwrap_envelope(presented)
         if token is None:
             raise ProofError("malformed_credential", "not a vc+jwt")
+        _require_canonical(token)
         try:
             header = jwt.get_unverified_header(token)
         except PyJWTError as exc:
@@ -110,6 +113,19 @@ class VcJwt:
         except (PyJWTError, json.JSONDecodeError, ValueError) as exc:
             raise ProofError("malformed_credential", f"the JWT cannot be verified: {exc}") from exc
         return _checked_payload(payload, key.controller, kid, token)
+
+
+_B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
+
+
+def _require_canonical(token: str) -> None:
+    """Each segment must be canonical base64url: otherwise two different texts would carry the
+    same signed bytes, and a changed character could go unnoticed."""
+    for segment in token.split("."):
+        if not _B64URL.match(segment) or len(segment) % 4 == 1:
+            raise ProofError("malformed_credential", "a JWT segment is not base64url")
+        if b64url(b64url_decode(segment)) != segment:
+            raise ProofError("malformed_credential", "a JWT segment is not canonical base64url")
 
 
 def _checked_payload(payload: Any, controller: str, kid: str, token: str) -> SecuredCredential:
