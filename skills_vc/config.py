@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     database_url: str | None = None
     # The public base URL; the host (and port) become part of every association's did:web.
     public_url: str = "http://127.0.0.1:8000"
+    # Where status lists are published, when a CDN serves them (default: <public_url>/status-lists).
+    status_list_base_url: str | None = None
     # 32 bytes, base64url; production must set it.
     master_key: str | None = None
     operator_key: str | None = None
@@ -69,6 +71,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.var_dir / 'skills_vc.db').as_posix()}"
+
+    @property
+    def resolved_status_list_base_url(self) -> str:
+        return (self.status_list_base_url or self.public_url.rstrip("/") + "/status-lists").rstrip("/")
 
     @property
     def public_host(self) -> str:

@@ -159,6 +159,25 @@ class Platform:
         assert response.status_code == 201, response.text
         return dict(response.json())
 
+    def signer(self, slug: str) -> Any:
+        """The association's current signer, as a test that plays someone holding its key."""
+        from skills_vc.services import associations
+        from skills_vc.services.context import ServiceContext
+
+        state = self.client.app.state  # type: ignore[attr-defined]
+        session = state.session_factory()
+        try:
+            ctx = ServiceContext(session=session, settings=state.settings, master_key=state.master_key)
+            return associations.signer_for(ctx, associations.get(ctx, slug))
+        finally:
+            session.close()
+
+    def sign_raw(self, slug: str, credential: dict[str, Any]) -> str:
+        """Sign ``credential`` with the association's key at the clock's time, outside issuance."""
+        from skills_vc.core.formats import get_format
+
+        return get_format("vc+jwt").secure(credential, self.signer(slug), now=int(self.clock().timestamp()))
+
     def verify(self, presented: Any) -> tuple[int, dict[str, Any]]:
         response = self.client.post("/credentials/verify", json={"verifiableCredential": presented})
         return response.status_code, response.json()

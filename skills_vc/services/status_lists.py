@@ -25,7 +25,7 @@ class SignedList:
 
 
 def list_url(ctx: ServiceContext, association: Association, purpose: str, seq: int) -> str:
-    return f"{ctx.settings.public_url.rstrip('/')}/status-lists/{association.slug}/{purpose}/{seq}"
+    return f"{ctx.settings.resolved_status_list_base_url}/{association.slug}/{purpose}/{seq}"
 
 
 def list_urls(ctx: ServiceContext, association: Association, seq: int) -> dict[StatusPurpose, str]:

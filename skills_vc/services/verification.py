@@ -59,7 +59,10 @@ class RemoteStatusLists:
 
 
 def _local_list(ctx: ServiceContext, url: str) -> tuple[str, str, int] | None:
-    """(slug, purpose, seq) when ``url`` is one of this platform's status lists."""
+    """(slug, purpose, seq) when ``url`` is one of this platform's status lists at its own address.
+
+    Lists published elsewhere (a CDN) are fetched like any verifier would fetch them.
+    """
     base = ctx.settings.public_url.rstrip("/") + "/status-lists/"
     if not url.startswith(base):
         return None
