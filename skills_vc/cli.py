@@ -19,7 +19,9 @@ from skills_vc.services.context import ServiceContext, transaction
 from skills_vc.store.migrate import upgrade
 from skills_vc.store.session import make_engine, make_session_factory
 
-app = typer.Typer(help="skills-vc: verifiable credentials for skills acquired while volunteering.", no_args_is_help=True)
+app = typer.Typer(
+    help="skills-vc: verifiable credentials for skills acquired while volunteering.", no_args_is_help=True
+)
 
 _ISSUERS = Path(__file__).resolve().parent.parent / "issuers"
 
@@ -87,7 +89,9 @@ def demo_command(profiles: Path = _ISSUERS) -> None:
 def issue(
     association: Annotated[str, typer.Option(help="slug of the issuing association")],
     activity: Annotated[str | None, typer.Option(help="id of a recorded activity")] = None,
-    credential: Annotated[Path | None, typer.Option(help="a JSON credential to secure (VC API style)")] = None,
+    credential: Annotated[
+        Path | None, typer.Option(help="a JSON credential to secure (VC API style)")
+    ] = None,
 ) -> None:
     """Issue a credential and print it as vc+jwt."""
     if (activity is None) == (credential is None):
@@ -117,7 +121,9 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 @app.command()
 def verify(
-    credential: Annotated[str, typer.Argument(help="a vc+jwt, or a file holding one (or its JSON envelope); - for stdin")],
+    credential: Annotated[
+        str, typer.Argument(help="a vc+jwt, or a file holding one (or its JSON envelope); - for stdin")
+    ],
     lang: Annotated[str, typer.Option(help="fr, nl or en")] = "en",
     json_output: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
@@ -132,11 +138,17 @@ def verify(
         presented = json.loads(presented)
     settings = get_settings()
     with _context() as ctx:
-        report = verification.verify(ctx, presented, verification.RemoteStatusLists(settings.status_cache_seconds))
+        report = verification.verify(
+            ctx, presented, verification.RemoteStatusLists(settings.status_cache_seconds)
+        )
     if json_output:
         typer.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:
-        verdict = {"fr": ("VÉRIFIÉE", "NON VÉRIFIÉE"), "nl": ("GEVERIFIEERD", "NIET GEVERIFIEERD"), "en": ("VERIFIED", "NOT VERIFIED")}[lang]
+        verdict = {
+            "fr": ("VÉRIFIÉE", "NON VÉRIFIÉE"),
+            "nl": ("GEVERIFIEERD", "NIET GEVERIFIEERD"),
+            "en": ("VERIFIED", "NOT VERIFIED"),
+        }[lang]
         typer.echo(verdict[0] if report.verified else verdict[1])
         for check in report.checks:
             typer.echo(f"  [{check.status:>11}] {check.name}: {check.message[lang]} ({check.code})")

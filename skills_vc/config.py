@@ -59,9 +59,7 @@ class Settings(BaseSettings):
                 if not value
             ]
             if missing:
-                raise ValueError(
-                    "production mode refuses to start without " + ", ".join(missing)
-                )
+                raise ValueError("production mode refuses to start without " + ", ".join(missing))
             if self.operator_key is not None and len(self.operator_key) < 24:
                 raise ValueError("SKILLS_VC_OPERATOR_KEY must be at least 24 characters")
         return self

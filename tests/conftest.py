@@ -28,9 +28,18 @@ OPERATOR_KEY = "test-operator-key-0123456789abcdef"
 MASTER_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY"  # test vector: 32 bytes, base64url
 PG_URL = os.environ.get("SKILLS_VC_TEST_DATABASE_URL")
 
-SEW_PROTECTIVE = {"uri": "http://data.europa.eu/esco/skill/e5eb5b7c-bc7f-4c25-820f-f9bdef888b86", "label": "sew protective workwear"}
-WORK_IN_TEAMS = {"uri": "http://data.europa.eu/esco/skill/60c78287-22eb-4103-9c8c-28deaa460da0", "label": "work in teams"}
-MANAGE_VOLUNTEERS = {"uri": "http://data.europa.eu/esco/skill/232f854a-f5b9-4d8a-8499-23f59852273c", "label": "manage volunteers"}
+SEW_PROTECTIVE = {
+    "uri": "http://data.europa.eu/esco/skill/e5eb5b7c-bc7f-4c25-820f-f9bdef888b86",
+    "label": "sew protective workwear",
+}
+WORK_IN_TEAMS = {
+    "uri": "http://data.europa.eu/esco/skill/60c78287-22eb-4103-9c8c-28deaa460da0",
+    "label": "work in teams",
+}
+MANAGE_VOLUNTEERS = {
+    "uri": "http://data.europa.eu/esco/skill/232f854a-f5b9-4d8a-8499-23f59852273c",
+    "label": "manage volunteers",
+}
 
 
 @dataclass
@@ -112,12 +121,18 @@ class Platform:
     def operator(self) -> dict[str, str]:
         return self.auth(OPERATOR_KEY)
 
-    def register(self, slug: str | None = None, *, key_type: str | None = None, accredit: bool = True) -> dict[str, Any]:
+    def register(
+        self, slug: str | None = None, *, key_type: str | None = None, accredit: bool = True
+    ) -> dict[str, Any]:
         self._counter += 1
         slug = slug or f"asbl-{self._counter}"
         base = f"04{self._counter:06d}"
         number = base + f"{97 - int(base) % 97:02d}"
-        body: dict[str, Any] = {"legal_name": f"Association {slug} ASBL", "enterprise_number": number, "slug": slug}
+        body: dict[str, Any] = {
+            "legal_name": f"Association {slug} ASBL",
+            "enterprise_number": number,
+            "slug": slug,
+        }
         if key_type:
             body["key_type"] = key_type
         response = self.client.post("/associations", json=body)
@@ -125,14 +140,23 @@ class Platform:
         data = response.json()
         if accredit:
             self.set_accreditation(slug, "accredited")
-        return {"slug": slug, "did": data["association"]["did"], "key": data["api_key"], "headers": self.auth(data["api_key"])}
+        return {
+            "slug": slug,
+            "did": data["association"]["did"],
+            "key": data["api_key"],
+            "headers": self.auth(data["api_key"]),
+        }
 
     def set_accreditation(self, slug: str, status: str) -> None:
-        response = self.client.post(f"/associations/{slug}/accreditation", json={"status": status}, headers=self.operator)
+        response = self.client.post(
+            f"/associations/{slug}/accreditation", json={"status": status}, headers=self.operator
+        )
         assert response.status_code == 200, response.text
 
     def activity(self, association: dict[str, Any], **overrides: Any) -> dict[str, Any]:
-        volunteer = self.client.post("/volunteers", json={"name": "Aïcha Benali"}, headers=association["headers"])
+        volunteer = self.client.post(
+            "/volunteers", json={"name": "Aïcha Benali"}, headers=association["headers"]
+        )
         assert volunteer.status_code == 201, volunteer.text
         body = {
             "volunteer_id": volunteer.json()["id"],
@@ -155,7 +179,9 @@ class Platform:
 
     def issue(self, association: dict[str, Any], **overrides: Any) -> dict[str, Any]:
         activity = self.activity(association, **overrides)
-        response = self.client.post(f"/activities/{activity['id']}/credentials", headers=association["headers"])
+        response = self.client.post(
+            f"/activities/{activity['id']}/credentials", headers=association["headers"]
+        )
         assert response.status_code == 201, response.text
         return dict(response.json())
 

@@ -23,7 +23,9 @@ def _context(request: Request) -> Iterator[ServiceContext]:
     state = request.app.state
     session = state.session_factory()
     try:
-        yield ServiceContext(session=session, settings=state.settings, master_key=state.master_key, clock=state.clock)
+        yield ServiceContext(
+            session=session, settings=state.settings, master_key=state.master_key, clock=state.clock
+        )
         session.commit()
     except BaseException:
         session.rollback()
@@ -39,9 +41,7 @@ def _bearer(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise AuthenticationError(
-            "send the API key as 'Authorization: Bearer <key>'", code="unauthenticated"
-        )
+        raise AuthenticationError("send the API key as 'Authorization: Bearer <key>'", code="unauthenticated")
     return token.strip()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -53,7 +54,9 @@ def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
     # The message may hold data; the log keeps the type and the traceback, the client a code.
     log.error("unexpected error: %s", exc.__class__.__name__, exc_info=exc)
-    return JSONResponse({"error": "internal_error", "detail": "an unexpected error occurred"}, status_code=500)
+    return JSONResponse(
+        {"error": "internal_error", "detail": "an unexpected error occurred"}, status_code=500
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -95,10 +98,8 @@ class BodySizeLimit:
             if not too_large:
                 await send(message)
 
-        try:
+        with contextlib.suppress(_TooLarge):
             await self.app(scope, limited_receive, guarded_send)
-        except _TooLarge:
-            pass
         if too_large:
             await self._refuse(send)
 

@@ -14,6 +14,7 @@ __all__ = [
     "ActivityOut",
     "AssociationIn",
     "AssociationOut",
+    "BatchIssue",
     "CredentialOut",
     "IssueRequest",
     "IssueResponse",
@@ -158,6 +159,10 @@ class CredentialOut(BaseModel):
     )
     jwt: str
     credential: dict[str, Any]
+
+
+class BatchIssue(Strict):
+    activity_ids: list[str] = Field(min_length=1, max_length=1000)
 
 
 class StatusChange(Strict):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from skills_vc.api import schemas
 from skills_vc.core.enterprise import format_enterprise_number
+from skills_vc.core.formats import get_format
 from skills_vc.core.formats.vcjwt import wrap_envelope
 from skills_vc.services import associations
 from skills_vc.services.context import ServiceContext
+from skills_vc.services.issuance import IssuedCredential
 from skills_vc.services.revocation import state_of
 from skills_vc.services.status_lists import list_urls
 from skills_vc.store import associations as association_repo
@@ -52,10 +54,12 @@ def activity_out(row: Activity) -> schemas.ActivityOut:
     return schemas.ActivityOut.model_validate(row, from_attributes=True)
 
 
-def credential_out(ctx: ServiceContext, association: Association, row: Credential) -> schemas.CredentialOut:
+def credential_out(
+    ctx: ServiceContext, association: Association, row: Credential | IssuedCredential
+) -> schemas.CredentialOut:
     return schemas.CredentialOut(
         id=row.id,
-        state=state_of(row),  # type: ignore[arg-type]
+        state=state_of(row),
         format=row.format,
         issuer=associations.did_of(ctx, association),
         volunteer_id=row.volunteer_id,
@@ -69,5 +73,7 @@ def credential_out(ctx: ServiceContext, association: Association, row: Credentia
         status_lists=dict(list_urls(ctx, association, row.status_list_seq)),
         verifiable_credential=wrap_envelope(row.secured),
         jwt=row.secured,
-        credential=row.document,
+        credential=row.document
+        if isinstance(row, IssuedCredential)
+        else get_format(row.format).read(row.secured),
     )

@@ -110,7 +110,8 @@ def build_credential(
     tasks = "; ".join(activity.tasks)
     narrative = (
         f"{activity.role} from {activity.start_date.isoformat()} to {activity.end_date.isoformat()}, "
-        f"{activity.hours} hours" + (f", at {activity.location}" if activity.location else "")
+        f"{activity.hours} hours"
+        + (f", at {activity.location}" if activity.location else "")
         + (f". Tasks: {tasks}" if tasks else "")
         + "."
     )

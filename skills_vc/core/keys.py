@@ -61,7 +61,9 @@ def algorithm_for(key_type: KeyType) -> str:
 
 def public_jwk(key: PrivateKey | PublicKey) -> dict[str, str]:
     """The public JWK (RFC 8037 OKP for Ed25519, RFC 7518 EC for P-256)."""
-    public = key.public_key() if isinstance(key, ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey) else key
+    public = (
+        key.public_key() if isinstance(key, ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey) else key
+    )
     if isinstance(public, ed25519.Ed25519PublicKey):
         raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
         return {"kty": "OKP", "crv": "Ed25519", "x": b64url(raw)}

@@ -14,8 +14,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from jsonschema import Draft201909Validator, Draft202012Validator
-from jsonschema.exceptions import best_match
+import jsonschema_rs
 
 __all__ = ["KNOWN_SCHEMAS", "SchemaViolation", "allowed_top_level_terms", "validate_credential"]
 
@@ -41,12 +40,12 @@ def _load(folder: str, name: str) -> Any:
 
 
 @cache
-def _vc2_validator() -> Draft202012Validator:
-    return Draft202012Validator(_load("schemas", "verifiable-credential-schema.json"))
+def _vc2_validator() -> jsonschema_rs.Validator:
+    return jsonschema_rs.validator_for(_load("schemas", "verifiable-credential-schema.json"))
 
 
 @cache
-def _ob3_validator(multiple_status: bool) -> Draft201909Validator:
+def _ob3_validator(multiple_status: bool) -> jsonschema_rs.Validator:
     schema = _load("schemas", "achievementcredential.json")
     if multiple_status:
         # Open Badges 3.0 allows at most one credentialStatus; VC 2.0 allows a set. A credential
@@ -57,7 +56,7 @@ def _ob3_validator(multiple_status: bool) -> Draft201909Validator:
         schema["properties"]["credentialStatus"] = {
             "oneOf": [single, {"type": "array", "minItems": 1, "items": single}]
         }
-    return Draft201909Validator(schema)
+    return jsonschema_rs.validator_for(schema)
 
 
 @cache
@@ -90,11 +89,12 @@ def _check_terms(credential: dict[str, Any]) -> None:
         )
 
 
-def _first_error(validator: Draft201909Validator | Draft202012Validator, instance: Any) -> str | None:
-    error = best_match(validator.iter_errors(instance))
-    if error is None:
+def _first_error(validator: jsonschema_rs.Validator, instance: Any) -> str | None:
+    if validator.is_valid(instance):
         return None
-    where = "/".join(str(part) for part in error.absolute_path) or "(root)"
+    # The deepest error names the offending property most precisely.
+    error = max(validator.iter_errors(instance), key=lambda e: len(e.instance_path))
+    where = "/".join(str(part) for part in error.instance_path) or "(root)"
     return f"{where}: {error.message[:300]}"
 
 
@@ -109,9 +109,7 @@ def validate_credential(credential: dict[str, Any]) -> list[str]:
     ids = {entry.get("id") for entry in declared_list if isinstance(entry, dict)}
     unknown = sorted(str(i) for i in ids - KNOWN_SCHEMAS)
     if unknown:
-        raise SchemaViolation(
-            "schema_unavailable", "no local copy of credentialSchema " + ", ".join(unknown)
-        )
+        raise SchemaViolation("schema_unavailable", "no local copy of credentialSchema " + ", ".join(unknown))
     types = credential.get("type", [])
     if OB3_SCHEMA_ID in ids or "OpenBadgeCredential" in types or "AchievementCredential" in types:
         multiple = isinstance(credential.get("credentialStatus"), list)

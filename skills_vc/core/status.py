@@ -86,7 +86,9 @@ class StatusEntry:
     list_url: str
 
 
-def status_entries(list_urls: dict[StatusPurpose, str], index: int, credential_id: str) -> list[dict[str, Any]]:
+def status_entries(
+    list_urls: dict[StatusPurpose, str], index: int, credential_id: str
+) -> list[dict[str, Any]]:
     """``credentialStatus`` entries: one per purpose, the same index in each purpose's list."""
     return [
         {

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-__all__ = ["AccreditationEvent", "AccreditationStatus", "TRANSITIONS", "status_at"]
+__all__ = ["TRANSITIONS", "AccreditationEvent", "AccreditationStatus", "status_at"]
 
 AccreditationStatus = Literal["pending", "accredited", "suspended", "withdrawn"]
 

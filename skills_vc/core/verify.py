@@ -120,11 +120,21 @@ def _issuer_trusted(secured: SecuredCredential, ctx: VerifyContext) -> Check:
     name, status = known
     if status != "accredited":
         detail = "not yet registered" if status is None else f"status then: {status}"
-        return Check("issuer_trusted", "failed", "issuer_not_trusted", {"detail": detail, "issuer_name": name})
+        return Check(
+            "issuer_trusted", "failed", "issuer_not_trusted", {"detail": detail, "issuer_name": name}
+        )
     return Check("issuer_trusted", "passed", "issuer_accredited", {"issuer_name": name})
 
 
-def _validity_period(credential: dict[str, Any], now: datetime) -> Check:
+def _validity_period(secured: SecuredCredential, now: datetime) -> Check:
+    credential = secured.credential
+    moment = now.timestamp()
+    if secured.expires_at is not None and moment > secured.expires_at:
+        expired_at = datetime.fromtimestamp(secured.expires_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return Check("validity_period", "failed", "expired", {"valid_until": expired_at})
+    if secured.not_before is not None and moment < secured.not_before:
+        start = datetime.fromtimestamp(secured.not_before, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return Check("validity_period", "failed", "not_yet_valid", {"valid_from": start})
     try:
         valid_from = _parse_time(credential["validFrom"]) if "validFrom" in credential else None
         valid_until = _parse_time(credential["validUntil"]) if "validUntil" in credential else None
@@ -187,11 +197,14 @@ def _verified_list(text: str, ctx: VerifyContext) -> _VerifiedList:
         raise StatusListError("status_list_invalid", "the status list has expired")
     purposes = subject.get("statusPurpose")
     url = listed.get("id")
+    encoded = subject.get("encodedList")
+    if not isinstance(encoded, str):
+        raise StatusListError("status_list_invalid", "the list has no encodedList")
     verified = _VerifiedList(
         issuer=issuer_id(listed),
-        purposes=tuple(purposes if isinstance(purposes, list) else [purposes]),
+        purposes=tuple(str(p) for p in (purposes if isinstance(purposes, list) else [purposes])),
         url=url if isinstance(url, str) else None,
-        bitstring=decode_list(subject.get("encodedList")),
+        bitstring=decode_list(encoded),
     )
     if ctx.list_cache is not None and valid_until is None:
         ctx.list_cache.put(text, verified)
@@ -222,7 +235,7 @@ def verify_presented(presented: Any, ctx: VerifyContext) -> Report:
     if secured is None:
         return report
     report.checks.append(_issuer_trusted(secured, ctx))
-    report.checks.append(_validity_period(secured.credential, ctx.now))
+    report.checks.append(_validity_period(secured, ctx.now))
     report.checks.append(_status(secured, ctx))
     report.checks.append(_schema(secured.credential))
     return report

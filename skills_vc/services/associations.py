@@ -16,8 +16,8 @@ from skills_vc.core import keys as keylib
 from skills_vc.core.dids import VerificationKey, did_document, did_for
 from skills_vc.core.enterprise import format_enterprise_number, normalize_enterprise_number
 from skills_vc.core.formats import KeyResolver, ProofError, ResolvedKey, Signer
-from skills_vc.core.verify import TrustLookup
 from skills_vc.core.trust import TRANSITIONS, AccreditationEvent, AccreditationStatus, status_at
+from skills_vc.core.verify import TrustLookup
 from skills_vc.errors import ConflictError, NotFoundError, SkillsVCError, ValidationFailed
 from skills_vc.services.context import ServiceContext
 from skills_vc.store import associations as repo
@@ -32,8 +32,8 @@ __all__ = [
     "get",
     "hash_api_key",
     "issue_api_key",
-    "list_all",
     "key_resolver",
+    "list_all",
     "register",
     "rotate_key",
     "signer_for",
@@ -168,7 +168,11 @@ def change_accreditation(
     repo.add_event(
         ctx.session,
         AccreditationEventRow(
-            association_id=association.id, status=status, at=_whole_second(ctx.now()), reason=reason, actor=actor
+            association_id=association.id,
+            status=status,
+            at=_whole_second(ctx.now()),
+            reason=reason,
+            actor=actor,
         ),
     )
     ctx.session.refresh(association)
@@ -213,7 +217,9 @@ def signer_for(ctx: ServiceContext, association: Association) -> Signer:
     key = current[-1]
     kid = f"{did_of(ctx, association)}#{key.fragment}"
     try:
-        private = keylib.open_sealed(keylib.SealedKey(key.private_nonce, key.private_ciphertext), ctx.master_key, kid)
+        private = keylib.open_sealed(
+            keylib.SealedKey(key.private_nonce, key.private_ciphertext), ctx.master_key, kid
+        )
     except InvalidTag:
         raise SkillsVCError(
             "the signing key cannot be decrypted with the configured master key", code="master_key_mismatch"
@@ -272,8 +278,17 @@ def trust_lookup(ctx: ServiceContext) -> TrustLookup:
     return lookup
 
 
-def _audit(ctx: ServiceContext, association: Association, action: str, reason: str | None, actor: str) -> None:
+def _audit(
+    ctx: ServiceContext, association: Association, action: str, reason: str | None, actor: str
+) -> None:
     repo.audit(
         ctx.session,
-        AuditEvent(association_id=association.id, subject=association.slug, action=action, reason=reason, actor=actor, at=ctx.now()),
+        AuditEvent(
+            association_id=association.id,
+            subject=association.slug,
+            action=action,
+            reason=reason,
+            actor=actor,
+            at=ctx.now(),
+        ),
     )

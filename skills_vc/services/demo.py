@@ -48,13 +48,15 @@ def load_profiles(ctx: ServiceContext, folder: Path) -> list[DemoAssociation]:
             )
             associations.change_accreditation(ctx, slug, "accredited", "demo data", "demo")
             for entry in profile.get("volunteers", []):
-                volunteer = records.record_volunteer(ctx, association, records.NewVolunteer(**entry["volunteer"]))
-                activity = records.record_activity(ctx, association, _activity(volunteer.id, entry["activity"]))
+                volunteer = records.record_volunteer(
+                    ctx, association, records.NewVolunteer(**entry["volunteer"])
+                )
+                activity = records.record_activity(
+                    ctx, association, _activity(volunteer.id, entry["activity"])
+                )
                 issued.append(issuance.issue_activity(ctx, association, activity.id).id)
         else:
             association = existing
             api_key = associations.issue_api_key(ctx, association)
-        loaded.append(
-            DemoAssociation(slug, associations.did_of(ctx, association), api_key, tuple(issued))
-        )
+        loaded.append(DemoAssociation(slug, associations.did_of(ctx, association), api_key, tuple(issued)))
     return loaded

@@ -1,13 +1,16 @@
-"""Issue credentials: from a recorded activity, or from a credential a client sends (VC API).
+"""Issue credentials: from recorded activities (one or a batch), or from a client's credential
+(VC API).
 
-Issuing allocates a random status index, builds and validates the credential, signs it and
-stores it in one transaction; any failure leaves nothing written.
+Issuing allocates random status indexes, builds and validates each credential, signs it and
+stores it, all in the caller's transaction: any failure leaves nothing written. One code path
+serves a single credential and a batch of hundreds, so the batch is what gets optimised.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,18 +28,53 @@ from skills_vc.core.formats import get_format
 from skills_vc.core.formats.vcjwt import issuer_id
 from skills_vc.core.schema import SchemaViolation, validate_credential
 from skills_vc.core.status import status_entries
-from skills_vc.errors import ConflictError, ForbiddenError, ValidationFailed
-from skills_vc.services import associations, records
+from skills_vc.errors import ConflictError, ForbiddenError, NotFoundError, ValidationFailed
+from skills_vc.services import associations
 from skills_vc.services.context import ServiceContext
 from skills_vc.services.status_lists import list_urls
 from skills_vc.store import credentials as repo
-from skills_vc.store.tables import Activity, Association, AuditEvent, Credential
+from skills_vc.store import records as records_repo
+from skills_vc.store.tables import Activity, Association, Volunteer
 
-__all__ = ["issue_activity", "issue_credential"]
+__all__ = ["MAX_BATCH", "IssuedCredential", "issue_activities", "issue_activity", "issue_credential"]
 
+MAX_BATCH = 1000
 # (credential id, credentialStatus entries) -> the unsigned credential.
 DocumentBuilder = Callable[[str, list[dict[str, Any]]], dict[str, Any]]
 _FORBIDDEN_INPUT = ("proof", "credentialStatus")
+
+
+@dataclass(frozen=True)
+class IssuedCredential:
+    """A credential just issued: the stored row's values and the credential it secures."""
+
+    id: str
+    association_id: int
+    activity_id: str | None
+    volunteer_id: str | None
+    status_list_seq: int
+    status_index: int
+    format: str
+    secured: str
+    kid: str
+    issued_at: datetime
+    valid_from: datetime
+    valid_until: datetime | None
+    document: dict[str, Any]
+    revoked_at: datetime | None = None
+    suspended_at: datetime | None = None
+    revocation_reason: str | None = None
+    suspension_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class _Request:
+    """One credential to issue: how to build it, and what it is about."""
+
+    build: DocumentBuilder
+    credential_id: str | None = None
+    volunteer_id: str | None = None
+    activity_id: str | None = None
 
 
 def _require_accredited(association: Association) -> None:
@@ -48,56 +86,73 @@ def _require_accredited(association: Association) -> None:
         )
 
 
+def _parse(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
 def _issue(
-    ctx: ServiceContext,
-    association: Association,
-    build: DocumentBuilder,
-    *,
-    credential_id: str | None = None,
-    volunteer_id: str | None = None,
-    activity_id: str | None = None,
-) -> Credential:
+    ctx: ServiceContext, association: Association, requests: Sequence[_Request]
+) -> list[IssuedCredential]:
     _require_accredited(association)
-    if credential_id is not None and repo.by_id(ctx.session, credential_id) is not None:
-        raise ConflictError(f"a credential {credential_id!r} already exists", code="credential_id_taken")
+    for request in requests:
+        if request.credential_id is not None and repo.by_id(ctx.session, request.credential_id) is not None:
+            raise ConflictError(
+                f"a credential {request.credential_id!r} already exists", code="credential_id_taken"
+            )
     signer = associations.signer_for(ctx, association)
     fmt = get_format("vc+jwt")
     now = ctx.now()
+    iat = int(now.timestamp())
 
-    def row_for(seq: int, index: int) -> Credential:
-        cid = credential_id or f"urn:uuid:{uuid.uuid4()}"
-        document = build(cid, status_entries(list_urls(ctx, association, seq), index, cid))
-        try:
-            validate_credential(document)
-        except SchemaViolation as exc:
-            raise ValidationFailed(str(exc), code=exc.code) from exc
-        valid_from = _parse(document["validFrom"])
-        valid_until = _parse(document["validUntil"]) if "validUntil" in document else None
-        return Credential(
-            id=cid,
-            association_id=association.id,
-            activity_id=activity_id,
-            volunteer_id=volunteer_id,
-            status_list_seq=seq,
-            status_index=index,
-            format=fmt.name,
-            secured=fmt.secure(document, signer, now=int(now.timestamp())),
-            document=document,
-            kid=signer.kid,
-            issued_at=now,
-            valid_from=valid_from,
-            valid_until=valid_until,
-        )
+    documents: list[dict[str, Any]] = []
 
-    row = repo.insert_with_status_index(ctx.session, row_for, association.id, ctx.settings.status_list_size)
-    ctx.session.add(
-        AuditEvent(association_id=association.id, subject=row.id, action="issued", actor=association.slug, at=now)
+    def rows_for(seq: int, indexes: Sequence[int]) -> list[dict[str, Any]]:
+        urls = list_urls(ctx, association, seq)
+        documents.clear()
+        for request, index in zip(requests, indexes, strict=True):
+            cid = request.credential_id or f"urn:uuid:{uuid.uuid4()}"
+            document = request.build(cid, status_entries(urls, index, cid))
+            try:
+                validate_credential(document)
+            except SchemaViolation as exc:
+                raise ValidationFailed(str(exc), code=exc.code) from exc
+            documents.append(document)
+        secured = fmt.secure_many(documents, signer, now=iat)
+        return [
+            {
+                "id": document["id"],
+                "association_id": association.id,
+                "activity_id": request.activity_id,
+                "volunteer_id": request.volunteer_id,
+                "status_list_seq": seq,
+                "status_index": index,
+                "format": fmt.name,
+                "secured": token,
+                "kid": signer.kid,
+                "issued_at": now,
+                "valid_from": _parse(document["validFrom"]),
+                "valid_until": _parse(document["validUntil"]) if "validUntil" in document else None,
+            }
+            for request, index, document, token in zip(requests, indexes, documents, secured, strict=True)
+        ]
+
+    rows = repo.insert_with_status_indexes(
+        ctx.session, rows_for, association.id, ctx.settings.status_list_size, len(requests)
     )
-    return row
-
-
-def _parse(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    repo.add_audit_events(
+        ctx.session,
+        [
+            {
+                "association_id": association.id,
+                "subject": row["id"],
+                "action": "issued",
+                "actor": association.slug,
+                "at": now,
+            }
+            for row in rows
+        ],
+    )
+    return [IssuedCredential(document=document, **row) for row, document in zip(rows, documents, strict=True)]
 
 
 def _issuer_claims(ctx: ServiceContext, association: Association) -> IssuerClaims:
@@ -110,13 +165,10 @@ def _issuer_claims(ctx: ServiceContext, association: Association) -> IssuerClaim
     )
 
 
-def issue_activity(ctx: ServiceContext, association: Association, activity_id: str) -> Credential:
-    """Issue the OpenBadgeCredential attesting a recorded activity with its confirmed skills."""
-    activity: Activity = records.get_activity(ctx, association, activity_id)
-    volunteer = records.get_volunteer(ctx, association, activity.volunteer_id)
-    now = ctx.now()
+def _activity_request(
+    ctx: ServiceContext, issuer: IssuerClaims, activity: Activity, volunteer: Volunteer, now: datetime
+) -> _Request:
     days = ctx.settings.credential_validity_days
-    issuer = _issuer_claims(ctx, association)
     claims = ActivityClaims(
         title=activity.title,
         description=activity.description,
@@ -144,10 +196,39 @@ def issue_activity(ctx: ServiceContext, association: Association, activity_id: s
             credential_status=entries,
         )
 
-    return _issue(ctx, association, build, volunteer_id=volunteer.id, activity_id=activity.id)
+    return _Request(build=build, volunteer_id=volunteer.id, activity_id=activity.id)
 
 
-def issue_credential(ctx: ServiceContext, association: Association, credential: dict[str, Any]) -> Credential:
+def issue_activities(
+    ctx: ServiceContext, association: Association, activity_ids: Sequence[str]
+) -> list[IssuedCredential]:
+    """Issue the OpenBadgeCredential of each recorded activity, all in one transaction."""
+    if not 0 < len(activity_ids) <= MAX_BATCH:
+        raise ValidationFailed(f"a batch holds 1 to {MAX_BATCH} activities", code="invalid_batch_size")
+    activities = records_repo.activities_by_id(ctx.session, association.id, activity_ids)
+    missing = [i for i in activity_ids if i not in activities]
+    if missing:
+        raise NotFoundError(f"no activity {missing[0]!r} in this association", code="activity_not_found")
+    volunteers = records_repo.volunteers_by_id(
+        ctx.session, association.id, sorted({a.volunteer_id for a in activities.values()})
+    )
+    issuer = _issuer_claims(ctx, association)
+    now = ctx.now()
+    requests = [
+        _activity_request(ctx, issuer, activities[i], volunteers[activities[i].volunteer_id], now)
+        for i in activity_ids
+    ]
+    return _issue(ctx, association, requests)
+
+
+def issue_activity(ctx: ServiceContext, association: Association, activity_id: str) -> IssuedCredential:
+    """Issue the OpenBadgeCredential attesting one recorded activity with its confirmed skills."""
+    return issue_activities(ctx, association, [activity_id])[0]
+
+
+def issue_credential(
+    ctx: ServiceContext, association: Association, credential: dict[str, Any]
+) -> IssuedCredential:
     """VC API issuance: secure a client's credential as this association, adding its status."""
     for name in _FORBIDDEN_INPUT:
         if name in credential:
@@ -174,4 +255,4 @@ def issue_credential(ctx: ServiceContext, association: Association, credential: 
         document["credentialStatus"] = entries[0] if len(entries) == 1 else entries
         return document
 
-    return _issue(ctx, association, build, credential_id=credential_id)
+    return _issue(ctx, association, [_Request(build=build, credential_id=credential_id)])[0]

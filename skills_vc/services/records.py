@@ -85,7 +85,9 @@ def get_volunteer(ctx: ServiceContext, association: Association, volunteer_id: s
     return volunteer
 
 
-def list_volunteers(ctx: ServiceContext, association: Association, limit: int, offset: int) -> Sequence[Volunteer]:
+def list_volunteers(
+    ctx: ServiceContext, association: Association, limit: int, offset: int
+) -> Sequence[Volunteer]:
     return repo.volunteers_of(ctx.session, association.id, limit=limit, offset=offset)
 
 
@@ -151,5 +153,7 @@ def get_activity(ctx: ServiceContext, association: Association, activity_id: str
     return activity
 
 
-def list_activities(ctx: ServiceContext, association: Association, limit: int, offset: int) -> Sequence[Activity]:
+def list_activities(
+    ctx: ServiceContext, association: Association, limit: int, offset: int
+) -> Sequence[Activity]:
     return repo.activities_of(ctx.session, association.id, limit=limit, offset=offset)

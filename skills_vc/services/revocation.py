@@ -7,6 +7,7 @@ from typing import Literal
 
 from skills_vc.errors import ConflictError, NotFoundError, ValidationFailed
 from skills_vc.services.context import ServiceContext
+from skills_vc.services.issuance import IssuedCredential
 from skills_vc.store import credentials as repo
 from skills_vc.store.tables import Association, AuditEvent, Credential
 
@@ -22,7 +23,9 @@ def get_credential(
     """The association's own credential; another association's is reported as not found."""
     row = repo.by_id(ctx.session, credential_id, for_update=for_update)
     if row is None or row.association_id != association.id:
-        raise NotFoundError(f"no credential {credential_id!r} issued by this association", code="credential_not_found")
+        raise NotFoundError(
+            f"no credential {credential_id!r} issued by this association", code="credential_not_found"
+        )
     return row
 
 
@@ -32,7 +35,7 @@ def list_credentials(
     return repo.list_of(ctx.session, association.id, limit=limit, offset=offset, volunteer_id=volunteer_id)
 
 
-def state_of(row: Credential) -> str:
+def state_of(row: Credential | IssuedCredential) -> Literal["active", "suspended", "revoked"]:
     if row.revoked_at is not None:
         return "revoked"
     if row.suspended_at is not None:
@@ -73,7 +76,14 @@ def change_status(
         row.suspended_at, row.suspension_reason = None, None
     row.status_changed_at = now
     ctx.session.add(
-        AuditEvent(association_id=association.id, subject=row.id, action=action, reason=reason, actor=association.slug, at=now)
+        AuditEvent(
+            association_id=association.id,
+            subject=row.id,
+            action=action,
+            reason=reason,
+            actor=association.slug,
+            at=now,
+        )
     )
     ctx.session.flush()
     return row

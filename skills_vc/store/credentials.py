@@ -5,18 +5,21 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from skills_vc.store.tables import Credential, StatusListDocument
+from skills_vc.errors import ConflictError
+from skills_vc.store.tables import AuditEvent, Credential, StatusListDocument
 
 __all__ = [
+    "add_audit_events",
     "by_id",
-    "max_seq",
-    "insert_with_status_index",
+    "insert_with_status_indexes",
     "list_of",
+    "max_seq",
     "set_bits",
     "signed_list",
     "store_signed_list",
@@ -25,46 +28,84 @@ __all__ = [
 # A list is closed to new credentials once this share of it is allocated, so random picks stay
 # cheap and the indexes stay unguessable.
 _FILL_LIMIT = 0.5
-_ATTEMPTS = 32
+_ATTEMPTS = 8
+_IN_CHUNK = 500
 _rng = random.SystemRandom()
+_CREDENTIALS = cast(Table, Credential.__table__)
+_AUDIT_EVENTS = cast(Table, AuditEvent.__table__)
 
-# (list sequence number, index) -> the credential row to insert for that status position.
-CredentialBuilder = Callable[[int, int], Credential]
-
-
-def _current_seq(session: Session, association_id: int, size: int) -> int:
-    row = session.execute(
-        select(Credential.status_list_seq, func.count())
-        .where(Credential.association_id == association_id)
-        .group_by(Credential.status_list_seq)
-        .order_by(Credential.status_list_seq.desc())
-        .limit(1)
-    ).first()
-    if row is None:
-        return 0
-    seq, used = int(row[0]), int(row[1])
-    return seq + 1 if used >= size * _FILL_LIMIT else seq
+# (list sequence number, status indexes) -> the credential rows to insert, one per index.
+RowsBuilder = Callable[[int, Sequence[int]], list[dict[str, Any]]]
 
 
-def insert_with_status_index(
-    session: Session, credential_for: CredentialBuilder, association_id: int, size: int
-) -> Credential:
-    """Allocate a random unused status index and insert the credential built for it.
+def _current_seq(session: Session, association_id: int, size: int, count: int) -> int:
+    """The list new credentials go to: the newest, unless ``count`` more would overfill it."""
+    seq = max_seq(session, association_id)
+    used = session.scalar(
+        select(func.count()).where(
+            Credential.association_id == association_id, Credential.status_list_seq == seq
+        )
+    )
+    return seq + 1 if int(used or 0) + count > size * _FILL_LIMIT else seq
 
-    The unique constraint on (association, list, index) is what makes allocation safe when many
-    requests issue at once: a collision rolls back only its savepoint and another index is drawn.
+
+def _taken(session: Session, association_id: int, seq: int, indexes: Sequence[int]) -> set[int]:
+    taken: set[int] = set()
+    for start in range(0, len(indexes), _IN_CHUNK):
+        taken.update(
+            session.scalars(
+                select(Credential.status_index).where(
+                    Credential.association_id == association_id,
+                    Credential.status_list_seq == seq,
+                    Credential.status_index.in_(indexes[start : start + _IN_CHUNK]),
+                )
+            )
+        )
+    return taken
+
+
+def _draw_free(session: Session, association_id: int, seq: int, size: int, count: int) -> list[int]:
+    """``count`` distinct random indexes that no committed credential of the list uses."""
+    picked = _rng.sample(range(size), count)
+    while taken := _taken(session, association_id, seq, picked):
+        keep = [i for i in picked if i not in taken]
+        chosen = set(picked)
+        while len(keep) < count:
+            candidate = _rng.randrange(size)
+            if candidate not in chosen:
+                chosen.add(candidate)
+                keep.append(candidate)
+        picked = keep
+    return picked
+
+
+def insert_with_status_indexes(
+    session: Session, build: RowsBuilder, association_id: int, size: int, count: int
+) -> list[dict[str, Any]]:
+    """Allocate ``count`` random unused status indexes and insert the rows built for them.
+
+    All or nothing. The unique constraint on (association, list, index) is what makes allocation
+    safe when many requests issue at once: an index taken by a concurrent transaction after it was
+    drawn rolls back the savepoint, and the batch is drawn and built again.
     """
-    seq = _current_seq(session, association_id, size)
     for _ in range(_ATTEMPTS):
-        index = _rng.randrange(size)
-        row = credential_for(seq, index)
+        seq = _current_seq(session, association_id, size, count)
+        rows = build(seq, _draw_free(session, association_id, seq, size, count))
         try:
             with session.begin_nested():
-                session.add(row)
+                # A Core insert (executemany) skips the ORM's per-row bookkeeping: the rows are
+                # plain values, and nothing in this session holds them as objects.
+                session.connection().execute(insert(_CREDENTIALS), rows)
         except IntegrityError:
             continue
-        return row
-    raise RuntimeError("no free status index found; the status list is full")
+        return rows
+    raise ConflictError(
+        "no free status indexes could be allocated; try again", code="status_allocation_failed"
+    )
+
+
+def add_audit_events(session: Session, events: Sequence[dict[str, Any]]) -> None:
+    session.connection().execute(insert(_AUDIT_EVENTS), events)
 
 
 def max_seq(session: Session, association_id: int) -> int:
@@ -91,7 +132,9 @@ def list_of(
     query = select(Credential).where(Credential.association_id == association_id)
     if volunteer_id:
         query = query.where(Credential.volunteer_id == volunteer_id)
-    return session.scalars(query.order_by(Credential.issued_at.desc(), Credential.id).limit(limit).offset(offset)).all()
+    return session.scalars(
+        query.order_by(Credential.issued_at.desc(), Credential.id).limit(limit).offset(offset)
+    ).all()
 
 
 def set_bits(session: Session, association_id: int, seq: int, purpose: str) -> Sequence[int]:

@@ -9,7 +9,15 @@ from sqlalchemy.orm import Session
 
 from skills_vc.store.tables import Activity, Volunteer
 
-__all__ = ["activities_of", "activity", "add", "volunteer", "volunteers_of"]
+__all__ = [
+    "activities_by_id",
+    "activities_of",
+    "activity",
+    "add",
+    "volunteer",
+    "volunteers_by_id",
+    "volunteers_of",
+]
 
 
 def add(session: Session, row: Volunteer | Activity) -> None:
@@ -37,6 +45,20 @@ def activity(session: Session, association_id: int, activity_id: str) -> Activit
     return session.scalars(
         select(Activity).where(Activity.id == activity_id, Activity.association_id == association_id)
     ).one_or_none()
+
+
+def activities_by_id(session: Session, association_id: int, ids: Sequence[str]) -> dict[str, Activity]:
+    rows = session.scalars(
+        select(Activity).where(Activity.association_id == association_id, Activity.id.in_(ids))
+    )
+    return {row.id: row for row in rows}
+
+
+def volunteers_by_id(session: Session, association_id: int, ids: Sequence[str]) -> dict[str, Volunteer]:
+    rows = session.scalars(
+        select(Volunteer).where(Volunteer.association_id == association_id, Volunteer.id.in_(ids))
+    )
+    return {row.id: row for row in rows}
 
 
 def activities_of(session: Session, association_id: int, *, limit: int, offset: int) -> Sequence[Activity]:

@@ -19,8 +19,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 __all__ = [
     "AccreditationEventRow",
@@ -43,6 +43,7 @@ _NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Timestamps stored in UTC and always read back timezone-aware (SQLite keeps no offset)."""
 
@@ -64,7 +65,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=_NAMING)
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: UTCDateTime()}
+    # SQLAlchemy reads this mapping from the class itself.
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: UTCDateTime()}  # noqa: RUF012
 
 
 class Association(Base):
@@ -165,15 +167,15 @@ class Credential(Base):
     __tablename__ = "credentials"
     __table_args__ = (UniqueConstraint("association_id", "status_list_seq", "status_index"),)
 
-    id: Mapped[str] = mapped_column(String(45), primary_key=True)  # urn:uuid:...
+    id: Mapped[str] = mapped_column(String(500), primary_key=True)  # urn:uuid:... or a URL
     association_id: Mapped[int] = mapped_column(ForeignKey("associations.id"), index=True)
     activity_id: Mapped[str | None] = mapped_column(ForeignKey("activities.id"), index=True)
     volunteer_id: Mapped[str | None] = mapped_column(ForeignKey("volunteers.id"), index=True)
     status_list_seq: Mapped[int] = mapped_column(Integer)
     status_index: Mapped[int] = mapped_column(Integer)
     format: Mapped[str] = mapped_column(String(32))
+    # The secured credential; the credential JSON is read from it, never stored twice.
     secured: Mapped[str] = mapped_column(Text)
-    document: Mapped[dict[str, Any]]
     kid: Mapped[str] = mapped_column(String(300))
     issued_at: Mapped[datetime]
     valid_from: Mapped[datetime]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import jwt
 import pytest
+from jsonschema import Draft201909Validator, Draft202012Validator
 
-from skills_vc.core.schema import validate_credential
+from skills_vc.core.schema import _load, validate_credential
 from tests.conftest import MANAGE_VOLUNTEERS, Platform, check
 
 
@@ -41,11 +42,20 @@ def test_issued_credential_is_an_ob3_vc2_credential_and_verifies(platform: Platf
     assert statuses[0]["statusListIndex"] == str(issued["status_list_index"])
     assert credential["credentialSchema"][0]["type"] == "JsonSchema"
     assert len(validate_credential(credential)) == 2
+    # A second, independent JSON Schema implementation agrees.
+    vc2 = Draft202012Validator(_load("schemas", "verifiable-credential-schema.json"))
+    assert [e.message for e in vc2.iter_errors(credential)] == []
 
     status, report = platform.verify(issued["verifiable_credential"])
     assert status == 200, report
     assert report["verified"] is True
-    assert [c["check"] for c in report["checks"]] == ["signature", "issuer_trusted", "validity_period", "status", "schema"]
+    assert [c["check"] for c in report["checks"]] == [
+        "signature",
+        "issuer_trusted",
+        "validity_period",
+        "status",
+        "schema",
+    ]
     for item in report["checks"]:
         assert item["status"] == "passed"
         assert set(item["message"]) == {"fr", "nl", "en"}
@@ -74,12 +84,12 @@ def test_es256_association_signs_with_es256(platform: Platform) -> None:
     assert status == 200 and report["verified"], report
 
 
-def test_ob3_credential_with_one_status_entry_validates_against_the_unmodified_schema(platform: Platform, tmp_path, db, clock) -> None:  # type: ignore[no-untyped-def]
-    from jsonschema import Draft201909Validator
-
+def test_ob3_credential_with_one_status_entry_validates_against_the_unmodified_schema(
+    platform: Platform, tmp_path, db, clock
+) -> None:  # type: ignore[no-untyped-def]
     from fastapi.testclient import TestClient
+
     from skills_vc.api.app import create_app
-    from skills_vc.core.schema import _load
     from tests.conftest import make_settings
 
     app = create_app(make_settings(tmp_path, status_purposes=["revocation"]), clock=clock, engine=db)
@@ -88,8 +98,10 @@ def test_ob3_credential_with_one_status_entry_validates_against_the_unmodified_s
         issued = single.issue(single.register("single-status"))
     credential = issued["credential"]
     assert isinstance(credential["credentialStatus"], dict)
-    errors = list(Draft201909Validator(_load("schemas", "achievementcredential.json")).iter_errors(credential))
-    assert errors == []
+    validator = Draft201909Validator(_load("schemas", "achievementcredential.json"))
+    assert [e.message for e in validator.iter_errors(credential)] == []
+    # The same credential with both purposes (a VC 2.0 set) fails the unmodified OB 3.0 schema.
+    assert not validator.is_valid({**credential, "credentialStatus": [credential["credentialStatus"]] * 2})
 
 
 def test_did_document_lists_the_key_that_signed(platform: Platform) -> None:
@@ -109,7 +121,9 @@ def test_did_document_lists_the_key_that_signed(platform: Platform) -> None:
 def test_key_rotation_keeps_old_credentials_verifiable(platform: Platform) -> None:
     asbl = platform.register()
     old = platform.issue(asbl)
-    response = platform.client.post(f"/associations/{asbl['slug']}/keys/rotate", json={"key_type": "P-256"}, headers=asbl["headers"])
+    response = platform.client.post(
+        f"/associations/{asbl['slug']}/keys/rotate", json={"key_type": "P-256"}, headers=asbl["headers"]
+    )
     assert response.status_code == 200, response.text
     keys = response.json()["keys"]
     assert len(keys) == 2 and keys[0]["retired_at"] is not None and keys[1]["retired_at"] is None
@@ -130,7 +144,9 @@ def test_vc_api_issue_adds_status_and_returns_an_envelope(platform: Platform) ->
         "issuer": asbl["did"],
         "credentialSubject": {"id": "did:example:abcdefgh", "alumniOf": "The School of Examples"},
     }
-    response = platform.client.post("/credentials/issue", json={"credential": credential, "options": {}}, headers=asbl["headers"])
+    response = platform.client.post(
+        "/credentials/issue", json={"credential": credential, "options": {}}, headers=asbl["headers"]
+    )
     assert response.status_code == 201, response.text
     envelope = response.json()["verifiableCredential"]
     assert envelope["type"] == "EnvelopedVerifiableCredential"
@@ -146,13 +162,20 @@ def test_an_association_sees_only_its_own_records(platform: Platform) -> None:
     second = platform.register()
     issued = platform.issue(first, skills=[MANAGE_VOLUNTEERS])
     assert platform.client.get(f"/credentials/{issued['id']}", headers=second["headers"]).status_code == 404
-    revoke = platform.client.post(f"/credentials/{issued['id']}/revoke", json={"reason": "x"}, headers=second["headers"])
+    revoke = platform.client.post(
+        f"/credentials/{issued['id']}/revoke", json={"reason": "x"}, headers=second["headers"]
+    )
     assert revoke.status_code == 404 and revoke.json()["error"] == "credential_not_found"
     assert platform.client.get("/credentials", headers=second["headers"]).json() == []
-    assert [c["id"] for c in platform.client.get("/credentials", headers=first["headers"]).json()] == [issued["id"]]
+    assert [c["id"] for c in platform.client.get("/credentials", headers=first["headers"]).json()] == [
+        issued["id"]
+    ]
     activity = issued["activity_id"]
     assert platform.client.get(f"/activities/{activity}", headers=second["headers"]).status_code == 404
-    assert platform.client.get(f"/volunteers/{issued['volunteer_id']}", headers=second["headers"]).status_code == 404
+    assert (
+        platform.client.get(f"/volunteers/{issued['volunteer_id']}", headers=second["headers"]).status_code
+        == 404
+    )
 
 
 @pytest.mark.parametrize("status", ["pending", "suspended", "withdrawn"])
@@ -172,3 +195,26 @@ def test_report_check_helper_is_exact(platform: Platform) -> None:
     issued = platform.issue(asbl)
     _, report = platform.verify(issued["jwt"])
     assert check(report, "status")["code"] == "status_active"
+
+
+def test_batch_issuance_is_all_or_nothing(platform: Platform) -> None:
+    asbl = platform.register()
+    ids = [platform.activity(asbl)["id"] for _ in range(5)]
+    refused = platform.client.post(
+        "/activities/credentials", json={"activity_ids": [*ids, "missing"]}, headers=asbl["headers"]
+    )
+    assert refused.status_code == 404 and refused.json()["error"] == "activity_not_found"
+    assert platform.client.get("/credentials", headers=asbl["headers"]).json() == []
+    response = platform.client.post(
+        "/activities/credentials", json={"activity_ids": ids}, headers=asbl["headers"]
+    )
+    assert response.status_code == 201, response.text
+    issued = response.json()
+    assert [c["activity_id"] for c in issued] == ids
+    assert len({c["status_list_index"] for c in issued}) == 5
+    for credential in issued:
+        status, report = platform.verify(credential["jwt"])
+        assert status == 200, report
+    listed = platform.client.get("/credentials", headers=asbl["headers"]).json()
+    assert {c["id"] for c in listed} == {c["id"] for c in issued}
+    assert all(c["credential"]["id"] == c["id"] for c in listed)

@@ -52,7 +52,9 @@ def issued(platform: Platform) -> dict[str, Any]:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_one_changed_character_anywhere_is_not_verified(platform: Platform, issued: dict[str, Any], data: st.DataObject) -> None:
+def test_one_changed_character_anywhere_is_not_verified(
+    platform: Platform, issued: dict[str, Any], data: st.DataObject
+) -> None:
     token = issued["jwt"]
     position = data.draw(st.integers(min_value=0, max_value=len(token) - 1))
     original = token[position]
@@ -130,7 +132,9 @@ def test_signed_with_another_associations_key(platform: Platform, issued: dict[s
     other_header, _, _ = _segments(other_issued["jwt"])
     # B's genuine signature over A's credential, with B's kid: the key is not the issuer's.
     signer = _private_key_of(platform, "other")
-    token = jwt.encode(payload, signer, algorithm="EdDSA", headers={"typ": "vc+jwt", "kid": other_header["kid"]})
+    token = jwt.encode(
+        payload, signer, algorithm="EdDSA", headers={"typ": "vc+jwt", "kid": other_header["kid"]}
+    )
     _, report = platform.verify(token)
     _assert_fatal(report, "key_not_issuer")
     # B's signature presented under A's kid: it does not match A's key.
@@ -143,12 +147,19 @@ def test_signed_with_another_associations_key(platform: Platform, issued: dict[s
 def test_vc11_style_token_is_refused(platform: Platform, issued: dict[str, Any]) -> None:
     _, payload, _ = _segments(issued["jwt"])
     header, _, _ = _segments(issued["jwt"])
-    token = jwt.encode({"vc": payload, "iss": payload["iss"]}, _private_key_of(platform, "signer"), algorithm="EdDSA", headers={"typ": "vc+jwt", "kid": header["kid"]})
+    token = jwt.encode(
+        {"vc": payload, "iss": payload["iss"]},
+        _private_key_of(platform, "signer"),
+        algorithm="EdDSA",
+        headers={"typ": "vc+jwt", "kid": header["kid"]},
+    )
     _, report = platform.verify(token)
     _assert_fatal(report, "malformed_credential")
 
 
-@pytest.mark.parametrize("presented", ["not a jwt", "a.b.c", {"type": "VerifiableCredential"}, "data:application/vc+jwt,xx.yy"])
+@pytest.mark.parametrize(
+    "presented", ["not a jwt", "a.b.c", {"type": "VerifiableCredential"}, "data:application/vc+jwt,xx.yy"]
+)
 def test_unreadable_input_is_a_failed_signature_check(platform: Platform, presented: Any) -> None:
     status, report = platform.verify(presented)
     assert status == 400

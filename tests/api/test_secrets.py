@@ -19,11 +19,17 @@ from tests.conftest import MASTER_KEY, Platform
 def _private_material(platform: Platform, slug: str) -> list[str]:
     """Every text form the association's private key could leak in."""
     key = platform.signer(slug).key
-    der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    der = key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
     forms = [b64url(der), base64.b64encode(der).decode(), der.hex(), pem.splitlines()[1]]
     try:
-        raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+        raw = key.private_bytes(
+            serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+        )
         forms += [b64url(raw), raw.hex()]
     except ValueError:  # EC keys have no raw form; their scalar is the JWK "d"
         numbers = key.private_numbers()  # type: ignore[union-attr]
@@ -31,7 +37,9 @@ def _private_material(platform: Platform, slug: str) -> list[str]:
     return forms
 
 
-def test_private_keys_never_in_responses_or_logs(platform: Platform, caplog: pytest.LogCaptureFixture) -> None:
+def test_private_keys_never_in_responses_or_logs(
+    platform: Platform, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     bodies: list[str] = []
     secrets: list[str] = []
@@ -41,12 +49,26 @@ def test_private_keys_never_in_responses_or_logs(platform: Platform, caplog: pyt
         secrets += _private_material(platform, asbl["slug"])
         issued = platform.issue(asbl)
         bodies.append(json.dumps(issued))
-        for url in (f"/associations/{asbl['slug']}", f"/issuers/{asbl['slug']}/did.json", "/associations", "/credentials", "/openapi.json"):
+        for url in (
+            f"/associations/{asbl['slug']}",
+            f"/issuers/{asbl['slug']}/did.json",
+            "/associations",
+            "/credentials",
+            "/openapi.json",
+        ):
             bodies.append(platform.client.get(url, headers=asbl["headers"]).text)
-        bodies.append(platform.client.post(f"/associations/{asbl['slug']}/keys/rotate", json={}, headers=asbl["headers"]).text)
+        bodies.append(
+            platform.client.post(
+                f"/associations/{asbl['slug']}/keys/rotate", json={}, headers=asbl["headers"]
+            ).text
+        )
         secrets += _private_material(platform, asbl["slug"])
         bodies.append(json.dumps(platform.issue(asbl)))
-        bodies.append(platform.client.get(issued["status_lists"]["revocation"].removeprefix("https://skills-vc.test")).text)
+        bodies.append(
+            platform.client.get(
+                issued["status_lists"]["revocation"].removeprefix("https://skills-vc.test")
+            ).text
+        )
         bodies.append(json.dumps(platform.verify(issued["jwt"])[1]))
     everything = "\n".join(bodies) + "\n" + caplog.text
     assert len(secrets) >= 20
@@ -59,11 +81,17 @@ def test_private_keys_never_in_responses_or_logs(platform: Platform, caplog: pyt
 def test_private_keys_are_encrypted_in_the_database(platform: Platform) -> None:
     asbl = platform.register("at-rest")
     signer = platform.signer("at-rest")
-    der = signer.key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    raw = signer.key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+    der = signer.key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    raw = signer.key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
     engine = platform.client.app.state.engine  # type: ignore[attr-defined]
     with engine.connect() as conn:
-        rows: list[Any] = conn.execute(text("SELECT fragment, private_nonce, private_ciphertext FROM association_keys")).all()
+        rows: list[Any] = conn.execute(
+            text("SELECT fragment, private_nonce, private_ciphertext FROM association_keys")
+        ).all()
     assert len(rows) == 1
     fragment, nonce, ciphertext = rows[0]
     ciphertext = bytes(ciphertext)
@@ -71,9 +99,12 @@ def test_private_keys_are_encrypted_in_the_database(platform: Platform) -> None:
     assert len(ciphertext) == len(der) + 16  # AES-GCM: same length plus the tag
     master = base64.urlsafe_b64decode(MASTER_KEY + "=")
     kid = f"{asbl['did']}#{fragment}"
-    assert open_sealed(SealedKey(bytes(nonce), ciphertext), master, kid).private_bytes(
-        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
-    ) == raw
+    assert (
+        open_sealed(SealedKey(bytes(nonce), ciphertext), master, kid).private_bytes(
+            serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+        )
+        == raw
+    )
     with pytest.raises(InvalidTag):
         open_sealed(SealedKey(bytes(nonce), ciphertext), bytes(32), kid)
     with pytest.raises(InvalidTag):  # bound to its key id: it cannot be moved to another key

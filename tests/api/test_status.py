@@ -27,12 +27,16 @@ def test_revoked_credential_is_not_verified_and_revocation_is_final(platform: Pl
     asbl = platform.register()
     issued = platform.issue(asbl)
     other = platform.issue(asbl)
-    response = platform.client.post(f"/credentials/{issued['id']}/revoke", json={"reason": "issued in error"}, headers=asbl["headers"])
+    response = platform.client.post(
+        f"/credentials/{issued['id']}/revoke", json={"reason": "issued in error"}, headers=asbl["headers"]
+    )
     assert response.status_code == 200 and response.json()["state"] == "revoked"
     assert (_status(platform, issued)["status"], _status(platform, issued)["code"]) == ("failed", "revoked")
     assert _status(platform, other)["code"] == "status_active"
     for action in ("revoke", "suspend", "unsuspend"):
-        again = platform.client.post(f"/credentials/{issued['id']}/{action}", json={"reason": "x"}, headers=asbl["headers"])
+        again = platform.client.post(
+            f"/credentials/{issued['id']}/{action}", json={"reason": "x"}, headers=asbl["headers"]
+        )
         assert again.status_code == 409 and again.json()["error"] == "already_revoked"
 
 
@@ -40,7 +44,12 @@ def test_suspend_then_unsuspend(platform: Platform) -> None:
     asbl = platform.register()
     issued = platform.issue(asbl)
     url = f"/credentials/{issued['id']}"
-    assert platform.client.post(url + "/suspend", json={"reason": "checking hours"}, headers=asbl["headers"]).status_code == 200
+    assert (
+        platform.client.post(
+            url + "/suspend", json={"reason": "checking hours"}, headers=asbl["headers"]
+        ).status_code
+        == 200
+    )
     assert _status(platform, issued)["code"] == "suspended"
     twice = platform.client.post(url + "/suspend", json={"reason": "again"}, headers=asbl["headers"])
     assert twice.status_code == 409 and twice.json()["error"] == "already_suspended"
@@ -55,7 +64,9 @@ def test_suspend_then_unsuspend(platform: Platform) -> None:
 def test_a_reason_is_required(platform: Platform) -> None:
     asbl = platform.register()
     issued = platform.issue(asbl)
-    response = platform.client.post(f"/credentials/{issued['id']}/revoke", json={"reason": "  "}, headers=asbl["headers"])
+    response = platform.client.post(
+        f"/credentials/{issued['id']}/revoke", json={"reason": "  "}, headers=asbl["headers"]
+    )
     assert response.status_code == 422 and response.json()["error"] == "reason_required"
     assert _status(platform, issued)["code"] == "status_active"
 
@@ -63,12 +74,19 @@ def test_a_reason_is_required(platform: Platform) -> None:
 def test_vc_api_status_update(platform: Platform) -> None:
     asbl = platform.register()
     issued = platform.issue(asbl)
-    body = {"credentialId": issued["id"], "credentialStatus": [{"type": "BitstringStatusListEntry", "statusPurpose": "suspension"}], "status": True}
+    body = {
+        "credentialId": issued["id"],
+        "credentialStatus": [{"type": "BitstringStatusListEntry", "statusPurpose": "suspension"}],
+        "status": True,
+    }
     response = platform.client.post("/credentials/status", json=body, headers=asbl["headers"])
     assert response.status_code == 200, response.text
     assert response.json()["state"] == "suspended"
     body["credentialStatus"] = [{"type": "BitstringStatusListEntry", "statusPurpose": "revocation"}]
-    assert platform.client.post("/credentials/status", json=body, headers=asbl["headers"]).json()["state"] == "revoked"
+    assert (
+        platform.client.post("/credentials/status", json=body, headers=asbl["headers"]).json()["state"]
+        == "revoked"
+    )
     body["status"] = False
     refused = platform.client.post("/credentials/status", json=body, headers=asbl["headers"])
     assert refused.status_code == 409 and refused.json()["error"] in ("revocation_final", "already_revoked")
@@ -95,7 +113,9 @@ def test_status_list_document_cache_headers_and_bits(platform: Platform) -> None
     platform.client.post(f"/credentials/{issued['id']}/revoke", json={"reason": "x"}, headers=asbl["headers"])
     after = platform.client.get(url, headers={"If-None-Match": etag})
     assert after.status_code == 200 and after.headers["etag"] != etag
-    bits = decode_list(jwt.decode(after.text, options={"verify_signature": False})["credentialSubject"]["encodedList"])
+    bits = decode_list(
+        jwt.decode(after.text, options={"verify_signature": False})["credentialSubject"]["encodedList"]
+    )
     assert bit_at(bits, issued["status_list_index"])
     assert sum(bin(b).count("1") for b in bits) == 1
 
@@ -103,7 +123,11 @@ def test_status_list_document_cache_headers_and_bits(platform: Platform) -> None
 def test_unknown_status_lists_are_404(platform: Platform) -> None:
     asbl = platform.register()
     platform.issue(asbl)
-    for path in (f"/status-lists/{asbl['slug']}/revocation/7", f"/status-lists/{asbl['slug']}/refresh/0", "/status-lists/nobody/revocation/0"):
+    for path in (
+        f"/status-lists/{asbl['slug']}/revocation/7",
+        f"/status-lists/{asbl['slug']}/refresh/0",
+        "/status-lists/nobody/revocation/0",
+    ):
         response = platform.client.get(path)
         assert response.status_code == 404
         assert response.json()["error"] in ("status_list_not_found", "association_not_found")
@@ -121,7 +145,7 @@ class _ListServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 self.send_response(server.status)
                 self.send_header("Content-Type", "application/vc+jwt")
                 self.end_headers()
@@ -151,7 +175,9 @@ def _cdn_platform(db: Engine, clock: Clock, tmp_path: Path, base: str) -> TestCl
     return TestClient(create_app(settings, clock=clock, engine=db))
 
 
-def test_list_fetched_over_http_from_the_cdn(db: Engine, clock: Clock, tmp_path: Path, cdn: _ListServer) -> None:
+def test_list_fetched_over_http_from_the_cdn(
+    db: Engine, clock: Clock, tmp_path: Path, cdn: _ListServer
+) -> None:
     with _cdn_platform(db, clock, tmp_path, cdn.base) as client:
         platform = Platform(client, clock)
         asbl = platform.register()
@@ -169,7 +195,9 @@ def test_list_fetched_over_http_from_the_cdn(db: Engine, clock: Clock, tmp_path:
 
         # Tampered: one character of the signature changed.
         head, body, signature = own.decode().split(".")
-        cdn.body = ".".join([head, body, ("A" if signature[5] != "A" else "B").join([signature[:5], signature[6:]])]).encode()
+        cdn.body = ".".join(
+            [head, body, ("A" if signature[5] != "A" else "B").join([signature[:5], signature[6:]])]
+        ).encode()
         assert _status(platform, issued)["code"] == "status_list_invalid"
 
         # A list signed by another association.
@@ -188,7 +216,7 @@ def test_list_with_both_purposes_served_correctly_verifies(db: Engine, clock: Cl
     routes: dict[str, bytes] = {}
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             body = routes.get(self.path)
             self.send_response(200 if body else 404)
             self.end_headers()

@@ -79,12 +79,20 @@ def test_withdrawal_after_issuance_keeps_earlier_credentials_trusted(platform: P
 def test_accreditation_transitions_are_enforced_and_operator_only(platform: Platform) -> None:
     asbl = platform.register()
     platform.set_accreditation(asbl["slug"], "withdrawn")
-    again = platform.client.post(f"/associations/{asbl['slug']}/accreditation", json={"status": "accredited"}, headers=platform.operator)
+    again = platform.client.post(
+        f"/associations/{asbl['slug']}/accreditation",
+        json={"status": "accredited"},
+        headers=platform.operator,
+    )
     assert again.status_code == 409 and again.json()["error"] == "invalid_accreditation_transition"
     other = platform.register()
-    by_association = platform.client.post(f"/associations/{other['slug']}/accreditation", json={"status": "suspended"}, headers=other["headers"])
+    by_association = platform.client.post(
+        f"/associations/{other['slug']}/accreditation", json={"status": "suspended"}, headers=other["headers"]
+    )
     assert by_association.status_code == 403 and by_association.json()["error"] == "operator_only"
-    anonymous = platform.client.post(f"/associations/{other['slug']}/accreditation", json={"status": "suspended"})
+    anonymous = platform.client.post(
+        f"/associations/{other['slug']}/accreditation", json={"status": "suspended"}
+    )
     assert anonymous.status_code == 401 and anonymous.json()["error"] == "unauthenticated"
     history = platform.client.get(f"/associations/{asbl['slug']}").json()["accreditation_history"]
     assert [h["status"] for h in history] == ["pending", "accredited", "withdrawn"]

@@ -4,7 +4,9 @@ from skills_vc.core.enterprise import format_enterprise_number, normalize_enterp
 from skills_vc.errors import ValidationFailed
 
 
-@pytest.mark.parametrize("text", ["0412.345.020", "0412345020", "BE0412345020", "BE 0412.345.020", " be0412 345 020 ", "412345020"])
+@pytest.mark.parametrize(
+    "text", ["0412.345.020", "0412345020", "BE0412345020", "BE 0412.345.020", " be0412 345 020 ", "412345020"]
+)
 def test_accepted_forms_normalise_to_ten_digits(text: str) -> None:
     assert normalize_enterprise_number(text) == "0412345020"
 

@@ -5,7 +5,19 @@ from pathlib import Path
 
 import skills_vc.core
 
-FORBIDDEN_MODULES = ("fastapi", "starlette", "sqlalchemy", "httpx", "requests", "alembic", "uvicorn", "skills_vc.store", "skills_vc.services", "skills_vc.api", "skills_vc.config")
+FORBIDDEN_MODULES = (
+    "fastapi",
+    "starlette",
+    "sqlalchemy",
+    "httpx",
+    "requests",
+    "alembic",
+    "uvicorn",
+    "skills_vc.store",
+    "skills_vc.services",
+    "skills_vc.api",
+    "skills_vc.config",
+)
 FORBIDDEN_CALLS = ("datetime.now", "datetime.utcnow", "time.time", "date.today", "os.getenv", "os.environ")
 
 

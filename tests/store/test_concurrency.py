@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
+from skills_vc.core.formats import get_format
 from skills_vc.services import associations, issuance, records
 from skills_vc.services.context import ServiceContext, transaction
 from skills_vc.store.session import make_session_factory
@@ -26,7 +27,8 @@ def _setup(engine: Engine, tmp_path: Path) -> tuple[ServiceContext, str, str]:
     with transaction(factory) as session:
         ctx = ServiceContext(session=session, settings=settings, master_key=master)
         association, _ = associations.register(
-            ctx, associations.NewAssociation(legal_name="Load ASBL", enterprise_number="0412345020", slug="load")
+            ctx,
+            associations.NewAssociation(legal_name="Load ASBL", enterprise_number="0412345020", slug="load"),
         )
         associations.change_accreditation(ctx, "load", "accredited", None, "test")
         volunteer = records.record_volunteer(ctx, association, records.NewVolunteer(name="V"))
@@ -34,9 +36,17 @@ def _setup(engine: Engine, tmp_path: Path) -> tuple[ServiceContext, str, str]:
             ctx,
             association,
             records.NewActivity(
-                volunteer_id=volunteer.id, title="t", description="d", role="r",
-                start_date=date(2020, 3, 1), end_date=date(2020, 4, 1), hours=10, language="fr",
-                coordinator_name="c", coordinator_role="c", skills=[records.SkillRef(**SEW_PROTECTIVE)],
+                volunteer_id=volunteer.id,
+                title="t",
+                description="d",
+                role="r",
+                start_date=date(2020, 3, 1),
+                end_date=date(2020, 4, 1),
+                hours=10,
+                language="fr",
+                coordinator_name="c",
+                coordinator_role="c",
+                skills=[records.SkillRef(**SEW_PROTECTIVE)],
             ),
         )
     return ctx, activity.id, "load"
@@ -58,7 +68,9 @@ def _run(engine: Engine, tmp_path: Path, per_thread: int) -> None:
         returned = [cid for ids in pool.map(worker, range(THREADS)) for cid in ids]
 
     with factory() as session:
-        rows = session.execute(select(Credential.id, Credential.status_list_seq, Credential.status_index)).all()
+        rows = session.execute(
+            select(Credential.id, Credential.status_list_seq, Credential.status_index)
+        ).all()
         stored_count = session.scalar(select(func.count()).select_from(Credential))
     assert len(returned) == THREADS * per_thread == len(set(returned))
     assert stored_count == len(returned)
@@ -68,7 +80,8 @@ def _run(engine: Engine, tmp_path: Path, per_thread: int) -> None:
     # Each credential's signed status entry names the index stored for it.
     with factory() as session:
         for row in session.scalars(select(Credential).limit(50)):
-            assert row.document["credentialStatus"][0]["statusListIndex"] == str(row.status_index)
+            credential = get_format(row.format).read(row.secured)
+            assert credential["credentialStatus"][0]["statusListIndex"] == str(row.status_index)
 
 
 @pytest.mark.postgres
@@ -84,8 +97,10 @@ def test_concurrent_issuance_on_sqlite(db: Engine, tmp_path: Path) -> None:
     _run(db, tmp_path, per_thread=25)
 
 
-def test_a_taken_index_is_retried_with_another(db: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Force the random draw onto an index already in use: the savepoint retries, nothing breaks."""
+def test_a_taken_index_is_retried_with_another(
+    db: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Force the random draw onto an index already in use: another index is drawn for it."""
     from skills_vc.store import credentials as repo
 
     ctx0, activity_id, slug = _setup(db, tmp_path)
@@ -96,8 +111,9 @@ def test_a_taken_index_is_retried_with_another(db: Engine, tmp_path: Path, monke
             ctx = ServiceContext(session=session, settings=ctx0.settings, master_key=ctx0.master_key)
             return issuance.issue_activity(ctx, associations.get(ctx, slug), activity_id)
 
-    draws = iter([7, 7, 7, 8])
-    monkeypatch.setattr(repo._rng, "randrange", lambda _size: next(draws))
+    draws = iter([[7], [7]])
+    monkeypatch.setattr(repo._rng, "sample", lambda _population, _count: next(draws))
+    monkeypatch.setattr(repo._rng, "randrange", lambda _size: 8)
     first = issue()
     second = issue()
     assert (first.status_index, second.status_index) == (7, 8)

@@ -19,7 +19,9 @@ def list_credentials(
     offset: int = Query(default=0, ge=0),
     volunteer_id: str | None = None,
 ) -> list[schemas.CredentialOut]:
-    rows = revocation.list_credentials(ctx, association, limit=limit, offset=offset, volunteer_id=volunteer_id)
+    rows = revocation.list_credentials(
+        ctx, association, limit=limit, offset=offset, volunteer_id=volunteer_id
+    )
     return [views.credential_out(ctx, association, row) for row in rows]
 
 

@@ -15,7 +15,9 @@ Offset = Query(default=0, ge=0)
 
 
 @router.post("/volunteers", status_code=status.HTTP_201_CREATED, response_model=schemas.VolunteerOut)
-def create_volunteer(body: schemas.VolunteerIn, ctx: ContextDep, association: AssociationDep) -> schemas.VolunteerOut:
+def create_volunteer(
+    body: schemas.VolunteerIn, ctx: ContextDep, association: AssociationDep
+) -> schemas.VolunteerOut:
     volunteer = records.record_volunteer(ctx, association, records.NewVolunteer(**body.model_dump()))
     return views.volunteer_out(volunteer)
 
@@ -33,7 +35,9 @@ def get_volunteer(volunteer_id: str, ctx: ContextDep, association: AssociationDe
 
 
 @router.post("/activities", status_code=status.HTTP_201_CREATED, response_model=schemas.ActivityOut)
-def create_activity(body: schemas.ActivityIn, ctx: ContextDep, association: AssociationDep) -> schemas.ActivityOut:
+def create_activity(
+    body: schemas.ActivityIn, ctx: ContextDep, association: AssociationDep
+) -> schemas.ActivityOut:
     """Record an activity with the skills the coordinator confirmed."""
     data = body.model_dump()
     data["skills"] = [records.SkillRef(**s) for s in data["skills"]]
@@ -58,7 +62,20 @@ def get_activity(activity_id: str, ctx: ContextDep, association: AssociationDep)
     status_code=status.HTTP_201_CREATED,
     response_model=schemas.CredentialOut,
 )
-def issue_for_activity(activity_id: str, ctx: ContextDep, association: AssociationDep) -> schemas.CredentialOut:
+def issue_for_activity(
+    activity_id: str, ctx: ContextDep, association: AssociationDep
+) -> schemas.CredentialOut:
     """Issue the volunteer's Open Badges 3.0 credential for this activity (as vc+jwt)."""
     row = issuance.issue_activity(ctx, association, activity_id)
     return views.credential_out(ctx, association, row)
+
+
+@router.post(
+    "/activities/credentials", status_code=status.HTTP_201_CREATED, response_model=list[schemas.CredentialOut]
+)
+def issue_batch(
+    body: schemas.BatchIssue, ctx: ContextDep, association: AssociationDep
+) -> list[schemas.CredentialOut]:
+    """Issue the credentials of many recorded activities at once: all of them, or none."""
+    rows = issuance.issue_activities(ctx, association, body.activity_ids)
+    return [views.credential_out(ctx, association, row) for row in rows]

@@ -14,7 +14,9 @@ from skills_vc.services import associations
 router = APIRouter(tags=["registry"])
 
 
-@router.post("/associations", status_code=status.HTTP_201_CREATED, response_model=schemas.RegisteredAssociation)
+@router.post(
+    "/associations", status_code=status.HTTP_201_CREATED, response_model=schemas.RegisteredAssociation
+)
 def register_association(body: schemas.AssociationIn, ctx: ContextDep) -> schemas.RegisteredAssociation:
     """Register an association; it waits for the operator's accreditation before it can issue."""
     association, api_key = associations.register(ctx, associations.NewAssociation(**body.model_dump()))
@@ -22,7 +24,9 @@ def register_association(body: schemas.AssociationIn, ctx: ContextDep) -> schema
 
 
 @router.get("/associations", response_model=list[schemas.AssociationOut])
-def list_associations(ctx: ContextDep, accreditation_status: str | None = None) -> list[schemas.AssociationOut]:
+def list_associations(
+    ctx: ContextDep, accreditation_status: str | None = None
+) -> list[schemas.AssociationOut]:
     """The public registry, optionally filtered by current accreditation status."""
     rows = associations.list_all(ctx)
     out = [views.association_out(ctx, a) for a in rows]

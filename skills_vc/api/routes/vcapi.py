@@ -44,11 +44,15 @@ def verify(body: schemas.VerifyRequest, ctx: ContextDep, remote: RemoteListsDep)
 
 
 @router.post("/credentials/status", response_model=schemas.CredentialOut)
-def update_status(body: schemas.StatusRequest, ctx: ContextDep, association: AssociationDep) -> dict[str, Any]:
+def update_status(
+    body: schemas.StatusRequest, ctx: ContextDep, association: AssociationDep
+) -> dict[str, Any]:
     """Set or clear a credential's revocation or suspension status (revocation cannot be cleared)."""
     entries = body.credentialStatus if isinstance(body.credentialStatus, list) else [body.credentialStatus]
     for entry in entries:
         action = revocation.action_for(entry.statusPurpose, body.status)
-        revocation.change_status(ctx, association, body.credentialId, action, body.reason or "VC API status update")
+        revocation.change_status(
+            ctx, association, body.credentialId, action, body.reason or "VC API status update"
+        )
     row = revocation.get_credential(ctx, association, body.credentialId)
     return views.credential_out(ctx, association, row).model_dump(mode="json")

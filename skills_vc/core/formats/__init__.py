@@ -6,7 +6,7 @@ Verification detects the format of what was presented and lets that format check
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -70,6 +70,9 @@ class SecuredCredential:
     kid: str
     issued_at: int | None
     secured: str
+    # The JWT's own exp / nbf (NumericDate), when the secured form has them.
+    expires_at: int | None = None
+    not_before: int | None = None
 
 
 class SecuringFormat(Protocol):
@@ -84,8 +87,16 @@ class SecuringFormat(Protocol):
         """Sign ``credential``; returns the secured form as text."""
         ...
 
+    def secure_many(self, credentials: Sequence[dict[str, Any]], signer: Signer, *, now: int) -> list[str]:
+        """Sign a batch (what bulk issuance calls); same result as ``secure`` on each."""
+        ...
+
     def verify(self, presented: Any, resolve: KeyResolver) -> SecuredCredential:
         """Check the proof and return the credential, or raise ``ProofError``."""
+        ...
+
+    def read(self, secured: str) -> dict[str, Any]:
+        """The credential inside a secured form this platform produced and stored (no check)."""
         ...
 
 

@@ -8,12 +8,12 @@ Claims added beside the credential's own properties: ``iss`` (the issuer id), ``
 
 from __future__ import annotations
 
-import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
-import jwt
-from jwt.exceptions import InvalidSignatureError, PyJWTError
+import orjson
+from jwt.algorithms import ECAlgorithm, OKPAlgorithm
 
 from skills_vc.core.formats import KeyResolver, ProofError, SecuredCredential, Signer
 from skills_vc.core.keys import b64url, b64url_decode
@@ -21,7 +21,6 @@ from skills_vc.core.keys import b64url, b64url_decode
 __all__ = ["ENVELOPE_PREFIX", "VcJwt", "issuer_id", "unwrap_envelope", "wrap_envelope"]
 
 ENVELOPE_PREFIX = "data:application/vc+jwt,"
-ALLOWED_ALGORITHMS = frozenset({"EdDSA", "ES256"})
 _VC2 = "https://www.w3.org/ns/credentials/v2"
 
 
@@ -63,36 +62,45 @@ class VcJwt:
         return token is not None and token.count(".") == 2 and "~" not in token
 
     def secure(self, credential: dict[str, Any], signer: Signer, *, now: int) -> str:
-        iss = issuer_id(credential)
-        if iss is None:
-            raise ValueError("a credential needs an issuer id to be secured")
-        payload = {**credential, "iss": iss, "iat": now}
-        if isinstance(credential.get("id"), str):
-            payload["jti"] = credential["id"]
-        return jwt.encode(
-            payload,
-            signer.key,
-            algorithm=signer.algorithm,
-            headers={"typ": "vc+jwt", "kid": signer.kid},
-        )
+        return self.secure_many([credential], signer, now=now)[0]
+
+    def secure_many(self, credentials: Sequence[dict[str, Any]], signer: Signer, *, now: int) -> list[str]:
+        """Sign each credential; the protected header is the same for all and encoded once."""
+        header = b64url(_compact_json({"alg": signer.algorithm, "kid": signer.kid, "typ": "vc+jwt"}))
+        algorithm = _ALGORITHMS[signer.algorithm]
+        tokens = []
+        for credential in credentials:
+            iss = issuer_id(credential)
+            if iss is None:
+                raise ValueError("a credential needs an issuer id to be secured")
+            payload = {**credential, "iss": iss, "iat": now}
+            if isinstance(credential.get("id"), str):
+                payload["jti"] = credential["id"]
+            signing_input = f"{header}.{b64url(_compact_json(payload))}"
+            signature = algorithm.sign(signing_input.encode("ascii"), signer.key)  # type: ignore[arg-type]
+            tokens.append(f"{signing_input}.{b64url(signature)}")
+        return tokens
+
+    def read(self, secured: str) -> dict[str, Any]:
+        payload = _json_object(b64url_decode(secured.split(".")[1]), "payload")
+        return {k: v for k, v in payload.items() if k not in _JWT_CLAIMS}
 
     def verify(self, presented: Any, resolve: KeyResolver) -> SecuredCredential:
         token = unwrap_envelope(presented)
         if token is None:
             raise ProofError("malformed_credential", "not a vc+jwt")
-        _require_canonical(token)
-        try:
-            header = jwt.get_unverified_header(token)
-        except PyJWTError as exc:
-            raise ProofError("malformed_credential", f"the JWT cannot be parsed: {exc}") from exc
+        header_bytes, payload_bytes, signature = _split_canonical(token)
+        header = _json_object(header_bytes, "header")
         alg = header.get("alg")
-        if alg not in ALLOWED_ALGORITHMS:
+        if alg not in _ALGORITHMS:
             raise ProofError(
                 "unsupported_algorithm",
                 f"algorithm {alg!r} is not accepted (accepted: EdDSA, ES256)",
             )
         if header.get("typ") not in ("vc+jwt", "vc+ld+jwt"):
             raise ProofError("malformed_credential", f"JOSE header typ {header.get('typ')!r} is not vc+jwt")
+        if "crit" in header:
+            raise ProofError("malformed_credential", "critical JOSE header extensions are not understood")
         kid = header.get("kid")
         if not isinstance(kid, str) or "#" not in kid:
             raise ProofError("unknown_key", "the JOSE header has no kid naming a DID URL")
@@ -101,36 +109,61 @@ class VcJwt:
             raise ProofError(
                 "unsupported_algorithm", f"key {kid} signs with {key.algorithm}, the token says {alg}"
             )
-        try:
-            payload = jwt.decode(
-                token,
-                key.key,
-                algorithms=[key.algorithm],
-                options={"verify_exp": True, "verify_nbf": True, "verify_iat": False, "verify_aud": False},
-            )
-        except InvalidSignatureError as exc:
-            raise ProofError("signature_invalid", "the signature does not match the content") from exc
-        except (PyJWTError, json.JSONDecodeError, ValueError) as exc:
-            raise ProofError("malformed_credential", f"the JWT cannot be verified: {exc}") from exc
-        return _checked_payload(payload, key.controller, kid, token)
+        signing_input = token.rsplit(".", 1)[0].encode("ascii")
+        if not _ALGORITHMS[alg].verify(signing_input, key.key, signature):  # type: ignore[arg-type]
+            raise ProofError("signature_invalid", "the signature does not match the content")
+        return _checked_payload(_json_object(payload_bytes, "payload"), key.controller, kid, token)
 
 
+# pyjwt's algorithm objects sign and check signatures (with ES256's JOSE r||s encoding); which
+# one applies is fixed by the key, never taken from a token alone.
+_ALGORITHMS: dict[str, OKPAlgorithm | ECAlgorithm] = {
+    "EdDSA": OKPAlgorithm(),
+    "ES256": ECAlgorithm(ECAlgorithm.SHA256),
+}
+
+
+def _compact_json(value: dict[str, Any]) -> bytes:
+    """Compact UTF-8 JSON (what ``json.dumps(separators=(",", ":"), ensure_ascii=False)`` gives)."""
+    return orjson.dumps(value)
+
+
+def _json_object(data: bytes, part: str) -> dict[str, Any]:
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise ProofError("malformed_credential", f"the JWT {part} is not JSON") from exc
+    if not isinstance(value, dict):
+        raise ProofError("malformed_credential", f"the JWT {part} is not a JSON object")
+    return value
+
+
+# Claims VC-JOSE-COSE adds beside the credential's own properties.
+_JWT_CLAIMS = frozenset({"iss", "iat", "jti", "exp", "nbf"})
 _B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
 
 
-def _require_canonical(token: str) -> None:
-    """Each segment must be canonical base64url: otherwise two different texts would carry the
-    same signed bytes, and a changed character could go unnoticed."""
-    for segment in token.split("."):
+def _split_canonical(token: str) -> tuple[bytes, bytes, bytes]:
+    """The three decoded segments of a compact JWS.
+
+    Each must be canonical base64url: otherwise two different texts would carry the same signed
+    bytes, and a changed character could go unnoticed.
+    """
+    segments = token.split(".")
+    if len(segments) != 3:
+        raise ProofError("malformed_credential", "a compact JWT has three segments")
+    decoded = []
+    for segment in segments:
         if not _B64URL.match(segment) or len(segment) % 4 == 1:
             raise ProofError("malformed_credential", "a JWT segment is not base64url")
-        if b64url(b64url_decode(segment)) != segment:
+        raw = b64url_decode(segment)
+        if b64url(raw) != segment:
             raise ProofError("malformed_credential", "a JWT segment is not canonical base64url")
+        decoded.append(raw)
+    return decoded[0], decoded[1], decoded[2]
 
 
-def _checked_payload(payload: Any, controller: str, kid: str, token: str) -> SecuredCredential:
-    if not isinstance(payload, dict):
-        raise ProofError("malformed_credential", "the JWT payload is not a JSON object")
+def _checked_payload(payload: dict[str, Any], controller: str, kid: str, token: str) -> SecuredCredential:
     if "vc" in payload:
         raise ProofError(
             "malformed_credential", "VC 1.1 JWT (a 'vc' claim) is not VC-JOSE-COSE; not accepted"
@@ -141,15 +174,18 @@ def _checked_payload(payload: Any, controller: str, kid: str, token: str) -> Sec
     if "iss" in payload and payload["iss"] != iss:
         raise ProofError("key_not_issuer", "the JWT iss differs from the credential issuer")
     if controller != iss or not kid.startswith(iss + "#"):
-        raise ProofError(
-            "key_not_issuer", f"key {kid} belongs to {controller}, not to the issuer {iss}"
-        )
-    credential = {k: v for k, v in payload.items() if k not in ("iss", "iat", "jti", "exp", "nbf")}
-    iat = payload.get("iat")
+        raise ProofError("key_not_issuer", f"key {kid} belongs to {controller}, not to the issuer {iss}")
+    credential = {k: v for k, v in payload.items() if k not in _JWT_CLAIMS}
+    iat, exp, nbf = (payload.get(claim) for claim in ("iat", "exp", "nbf"))
+    for name, value in (("iat", iat), ("exp", exp), ("nbf", nbf)):
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            raise ProofError("malformed_credential", f"the JWT claim {name} is not a NumericDate")
     return SecuredCredential(
         format="vc+jwt",
         credential=credential,
         kid=kid,
-        issued_at=iat if isinstance(iat, int) else None,
+        issued_at=iat,
         secured=token,
+        expires_at=exp,
+        not_before=nbf,
     )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 00:25:51.599214
+Create Date: 2026-11-28 00:45:41.997659
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -72,9 +71,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("key_hash", name=op.f("uq_api_keys_key_hash")),
     )
     with op.batch_alter_table("api_keys", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_api_keys_association_id"), ["association_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_api_keys_association_id"), ["association_id"], unique=False)
 
     op.create_table(
         "association_keys",
@@ -94,9 +91,7 @@ def upgrade() -> None:
             name=op.f("fk_association_keys_association_id_associations"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_association_keys")),
-        sa.UniqueConstraint(
-            "association_id", "fragment", name=op.f("uq_association_keys_association_id")
-        ),
+        sa.UniqueConstraint("association_id", "fragment", name=op.f("uq_association_keys_association_id")),
     )
     with op.batch_alter_table("association_keys", schema=None) as batch_op:
         batch_op.create_index(
@@ -120,9 +115,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_events")),
     )
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_audit_events_association_id"), ["association_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_audit_events_association_id"), ["association_id"], unique=False)
 
     op.create_table(
         "status_list_documents",
@@ -137,9 +130,7 @@ def upgrade() -> None:
             ["associations.id"],
             name=op.f("fk_status_list_documents_association_id_associations"),
         ),
-        sa.PrimaryKeyConstraint(
-            "association_id", "purpose", "seq", name=op.f("pk_status_list_documents")
-        ),
+        sa.PrimaryKeyConstraint("association_id", "purpose", "seq", name=op.f("pk_status_list_documents")),
     )
     op.create_table(
         "volunteers",
@@ -157,9 +148,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_volunteers")),
     )
     with op.batch_alter_table("volunteers", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_volunteers_association_id"), ["association_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_volunteers_association_id"), ["association_id"], unique=False)
 
     op.create_table(
         "activities",
@@ -191,16 +180,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_activities")),
     )
     with op.batch_alter_table("activities", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_activities_association_id"), ["association_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_activities_volunteer_id"), ["volunteer_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_activities_association_id"), ["association_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_activities_volunteer_id"), ["volunteer_id"], unique=False)
 
     op.create_table(
         "credentials",
-        sa.Column("id", sa.String(length=45), nullable=False),
+        sa.Column("id", sa.String(length=500), nullable=False),
         sa.Column("association_id", sa.Integer(), nullable=False),
         sa.Column("activity_id", sa.String(length=36), nullable=True),
         sa.Column("volunteer_id", sa.String(length=36), nullable=True),
@@ -208,7 +193,6 @@ def upgrade() -> None:
         sa.Column("status_index", sa.Integer(), nullable=False),
         sa.Column("format", sa.String(length=32), nullable=False),
         sa.Column("secured", sa.Text(), nullable=False),
-        sa.Column("document", sa.JSON(), nullable=False),
         sa.Column("kid", sa.String(length=300), nullable=False),
         sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("valid_from", sa.DateTime(timezone=True), nullable=False),
@@ -238,15 +222,9 @@ def upgrade() -> None:
         ),
     )
     with op.batch_alter_table("credentials", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_credentials_activity_id"), ["activity_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_credentials_association_id"), ["association_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_credentials_volunteer_id"), ["volunteer_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_credentials_activity_id"), ["activity_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_credentials_association_id"), ["association_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_credentials_volunteer_id"), ["volunteer_id"], unique=False)
 
 
 def downgrade() -> None:

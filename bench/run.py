@@ -1,0 +1,290 @@
+"""``make bench``: throughput of issuance and verification, each against the raw Ed25519 rate of
+``cryptography`` measured in the same run, written to docs/benchmarks.md with the machine."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
+from skills_vc.config import Settings
+from skills_vc.core.verify import VerifiedListCache, VerifyContext, verify_presented
+from skills_vc.services import associations, issuance, records, verification
+from skills_vc.services.context import ServiceContext, transaction
+from skills_vc.store.migrate import upgrade
+from skills_vc.store.session import make_engine, make_session_factory
+
+MASTER = bytes(range(32))
+BATCH = 200
+SKILLS = [
+    ("e5eb5b7c-bc7f-4c25-820f-f9bdef888b86", "sew protective workwear"),
+    ("a3ef84f9-c436-437a-bc6f-4956ae13e1eb", "sew pieces of fabric"),
+    ("60c78287-22eb-4103-9c8c-28deaa460da0", "work in teams"),
+    ("232f854a-f5b9-4d8a-8499-23f59852273c", "manage volunteers"),
+    ("77b636e8-fab3-41a8-8022-1e0a354059dc", "show empathy"),
+]
+
+
+def _best_rate(work: Callable[[], int], repeats: int = 5) -> float:
+    """Operations per second: the best of several runs (the least disturbed by other load)."""
+    rates = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        done = work()
+        rates.append(done / (time.perf_counter() - start))
+    return max(rates)
+
+
+def raw_ed25519(message_size: int) -> tuple[float, float]:
+    key = ed25519.Ed25519PrivateKey.generate()
+    public = key.public_key()
+    message = os.urandom(message_size)
+    signature = key.sign(message)
+    n = 3000
+
+    def sign() -> int:
+        for _ in range(n):
+            key.sign(message)
+        return n
+
+    def verify() -> int:
+        for _ in range(n):
+            public.verify(signature, message)
+        return n
+
+    return _best_rate(sign), _best_rate(verify)
+
+
+def _settings(folder: Path) -> Settings:
+    return Settings(
+        var_dir=folder,
+        public_url="https://bench.skills-vc.test",
+        master_key=base64.urlsafe_b64encode(MASTER).decode().rstrip("="),
+        operator_key="bench-operator-key-0123456789",
+        database_url=f"sqlite:///{folder / 'bench.db'}",
+    )
+
+
+def _prepare(settings: Settings) -> tuple[Any, str, list[str]]:
+    engine = make_engine(settings.resolved_database_url)
+    upgrade(engine)
+    factory = make_session_factory(engine)
+    with transaction(factory) as session:
+        ctx = ServiceContext(session, settings, MASTER)
+        association, _ = associations.register(
+            ctx, associations.NewAssociation("Bench ASBL", "0412345020", "bench")
+        )
+        associations.change_accreditation(ctx, "bench", "accredited", None, "bench")
+        activity_ids = []
+        for i in range(BATCH):
+            volunteer = records.record_volunteer(ctx, association, records.NewVolunteer(f"Volunteer {i}"))
+            activity = records.record_activity(
+                ctx,
+                association,
+                records.NewActivity(
+                    volunteer_id=volunteer.id,
+                    title="Préparation et distribution de colis alimentaires",
+                    description=(
+                        "Préparation de colis alimentaires et distribution aux familles "
+                        "pendant le confinement."
+                    ),
+                    role="Bénévole logistique",
+                    start_date=date(2020, 3, 16),
+                    end_date=date(2020, 9, 30),
+                    hours=120 + i,
+                    language="fr",
+                    coordinator_name="Marie Dubois",
+                    coordinator_role="Coordinatrice",
+                    skills=[
+                        records.SkillRef(f"http://data.europa.eu/esco/skill/{u}", label)
+                        for u, label in SKILLS
+                    ],
+                    tasks=["préparer les colis", "accueillir les familles"],
+                ),
+            )
+            activity_ids.append(activity.id)
+    return factory, "bench", activity_ids
+
+
+def bench_issuance(settings: Settings, batches: int) -> tuple[float, list[str]]:
+    factory, slug, activity_ids = _prepare(settings)
+    tokens: list[str] = []
+
+    def work() -> int:
+        for _ in range(batches):
+            with transaction(factory) as session:
+                ctx = ServiceContext(session, settings, MASTER)
+                issued = issuance.issue_activities(ctx, associations.get(ctx, slug), activity_ids)
+                tokens.extend(c.secured for c in issued[:5])
+        return batches * len(activity_ids)
+
+    return _best_rate(work, repeats=3), tokens
+
+
+def bench_verification(settings: Settings, tokens: list[str]) -> tuple[float, float]:
+    """In-process verification with the registry and the status lists held in memory, and the
+    full service path (registry in the database, status lists signed and read locally)."""
+    factory = make_session_factory(make_engine(settings.resolved_database_url))
+    remote = verification.RemoteStatusLists(settings.status_cache_seconds)
+    with transaction(factory) as session:
+        ctx = ServiceContext(session, settings, MASTER)
+        resolve = associations.key_resolver(ctx)
+        trust_lookup = associations.trust_lookup(ctx)
+        report = verification.verify(ctx, tokens[0], remote)
+        assert report.verified, report.as_dict()
+        lists: dict[str, str] = {}
+        for entry in report.credential["credentialStatus"]:  # type: ignore[index]
+            url = entry["statusListCredential"]
+            lists[url] = verification.signed_list(ctx, *verification._local_list(ctx, url)).secured  # type: ignore[misc]
+        trust_cache: dict[tuple[str, datetime], Any] = {}
+
+        def cached_trust(did: str, moment: datetime) -> Any:
+            if (did, moment) not in trust_cache:
+                trust_cache[(did, moment)] = trust_lookup(did, moment)
+            return trust_cache[(did, moment)]
+
+        for token in tokens:  # warm the key cache of the resolver
+            resolve(jwt.get_unverified_header(token)["kid"])
+        core_ctx = VerifyContext(
+            resolve_key=resolve,
+            trust=cached_trust,
+            load_status_list=lists.__getitem__,
+            now=datetime.now(UTC),
+            list_cache=VerifiedListCache(),
+        )
+        n = 2000
+        sample = (tokens * (n // len(tokens) + 1))[:n]
+
+        def core() -> int:
+            for token in sample:
+                if not verify_presented(token, core_ctx).verified:
+                    raise AssertionError("a benchmark credential failed verification")
+            return n
+
+        core_rate = _best_rate(core)
+        m = 300
+
+        def service() -> int:
+            for token in sample[:m]:
+                if not verification.verify(ctx, token, remote).verified:
+                    raise AssertionError("a benchmark credential failed verification")
+            return m
+
+        service_rate = _best_rate(service, repeats=3)
+    return core_rate, service_rate
+
+
+def _machine() -> dict[str, str]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = "unknown"
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f"{kb / 1024 / 1024:.1f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    versions = {
+        name: metadata.version(name) for name in ("cryptography", "pyjwt", "sqlalchemy", "jsonschema-rs")
+    }
+    return {
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "memory": memory,
+        "os": platform.platform(),
+        "python": sys.version.split()[0],
+        "libraries": ", ".join(f"{k} {v}" for k, v in versions.items()),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--output", type=Path, default=Path("docs/benchmarks.md"))
+    parser.add_argument("--batches", type=int, default=5)
+    args = parser.parse_args()
+    sections: list[str] = []
+    with tempfile.TemporaryDirectory() as folder:
+        settings = _settings(Path(folder))
+        issue_rate, tokens = bench_issuance(settings, args.batches)
+        message = len(tokens[0].rsplit(".", 1)[0])
+        sign_rate, verify_rate = raw_ed25519(message)
+        core_rate, service_rate = bench_verification(settings, tokens)
+    machine = _machine()
+    rows = [
+        ("Raw Ed25519 sign (`cryptography`)", sign_rate, "—", "—"),
+        ("Raw Ed25519 verify (`cryptography`)", verify_rate, "—", "—"),
+        (
+            f"Bulk issuance, sign + persist on SQLite (batches of {BATCH}, one transaction each)",
+            issue_rate,
+            f"{issue_rate / sign_rate:.0%} of raw sign",
+            ">= 25 %",
+        ),
+        (
+            "Verification in process, registry and status lists cached (`vc+jwt`)",
+            core_rate,
+            f"{core_rate / verify_rate:.0%} of raw verify",
+            ">= 50 %",
+        ),
+        (
+            "Verification through the service (registry read from SQLite, local status lists)",
+            service_rate,
+            f"{service_rate / verify_rate:.0%} of raw verify",
+            "—",
+        ),
+    ]
+    table = "\n".join(
+        f"| {name} | {rate:,.0f} /s | {ratio} | {target} |" for name, rate, ratio, target in rows
+    )
+    sections.append(
+        "## Credential core\n\n"
+        f"Signing input of {message} bytes (a credential with {len(SKILLS)} ESCO skills); "
+        "the raw rates sign and verify a message of that size.\n\n"
+        "| measure | rate | ratio | target |\n|---|---|---|---|\n" + table + "\n"
+    )
+    try:
+        from bench import mapper_bench
+    except ImportError:
+        mapper_bench = None  # type: ignore[assignment]
+    if mapper_bench is not None:
+        sections.append(mapper_bench.section())
+    header = (
+        "# Benchmarks\n\n"
+        f"Measured by `make bench` (`python -m bench.run`) on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.\n\n"
+        + "\n".join(f"- {k}: {v}" for k, v in machine.items())
+        + "\n\nRates are the best of several runs. Targets are goals, not test assertions.\n\n"
+    )
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(header + "\n".join(sections))
+    print(header + "\n".join(sections))
+    print(
+        json.dumps(
+            {
+                "issue_per_s": issue_rate,
+                "sign_per_s": sign_rate,
+                "verify_core_per_s": core_rate,
+                "verify_per_s": verify_rate,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
