@@ -132,10 +132,14 @@ def verify(
         typer.echo("error: --lang must be fr, nl or en", err=True)
         raise typer.Exit(2)
     presented: Any = sys.stdin.read() if credential == "-" else credential
-    if isinstance(presented, str) and Path(presented).is_file():
+    if len(presented) < 1024 and Path(presented).is_file():
         presented = Path(presented).read_text("utf-8")
-    if isinstance(presented, str) and presented.strip().startswith("{"):
-        presented = json.loads(presented)
+    if presented.strip().startswith("{"):
+        try:
+            presented = json.loads(presented)
+        except ValueError:
+            typer.echo("error: the credential is neither a vc+jwt nor valid JSON", err=True)
+            raise typer.Exit(2) from None
     settings = get_settings()
     with _context() as ctx:
         report = verification.verify(
