@@ -34,15 +34,29 @@ def corpus(platform: Platform) -> dict[str, Any]:
     ed = platform.register("ed-asbl")
     es = platform.register("es-vzw", key_type="P-256")
     issued = [platform.issue(ed), platform.issue(ed), platform.issue(es)]
-    generic = platform.client.post(
-        "/credentials/issue",
-        json={"credential": {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"], "credentialSubject": {"id": "did:example:v"}}},
-        headers=ed["headers"],
-    ).json()["verifiableCredential"]["id"].split(",", 1)[1]
+    generic = (
+        platform.client.post(
+            "/credentials/issue",
+            json={
+                "credential": {
+                    "@context": ["https://www.w3.org/ns/credentials/v2"],
+                    "type": ["VerifiableCredential"],
+                    "credentialSubject": {"id": "did:example:v"},
+                }
+            },
+            headers=ed["headers"],
+        )
+        .json()["verifiableCredential"]["id"]
+        .split(",", 1)[1]
+    )
     revoked = issued[1]
-    platform.client.post(f"/credentials/{revoked['id']}/revoke", json={"reason": "test"}, headers=ed["headers"])
+    platform.client.post(
+        f"/credentials/{revoked['id']}/revoke", json={"reason": "test"}, headers=ed["headers"]
+    )
     suspended = issued[2]
-    platform.client.post(f"/credentials/{suspended['id']}/suspend", json={"reason": "test"}, headers=es["headers"])
+    platform.client.post(
+        f"/credentials/{suspended['id']}/suspend", json={"reason": "test"}, headers=es["headers"]
+    )
     tokens = {f"credential-{i}": item["jwt"] for i, item in enumerate(issued)}
     tokens["vc-api"] = generic
     for item in (issued[0], issued[2]):
@@ -57,7 +71,9 @@ def _node_input(platform: Platform, tokens: dict[str, str]) -> list[dict[str, An
     out = []
     for name, token in tokens.items():
         header = jwt.get_unverified_header(token)
-        out.append({"name": name, "jwt": token, "jwk": _jwk_for(platform, header["kid"]), "alg": header["alg"]})
+        out.append(
+            {"name": name, "jwt": token, "jwk": _jwk_for(platform, header["kid"]), "alg": header["alg"]}
+        )
     return out
 
 
@@ -65,7 +81,11 @@ def _node_input(platform: Platform, tokens: dict[str, str]) -> list[dict[str, An
 def test_npm_jose_verifies_every_token(platform: Platform, corpus: dict[str, Any]) -> None:
     tokens = corpus["tokens"]
     items = _node_input(platform, tokens)
-    tampered = dict(items[0], name="tampered", jwt=items[0]["jwt"][:-8] + ("AAAAAAAA" if not items[0]["jwt"].endswith("AAAAAAAA") else "BBBBBBBB"))
+    tampered = dict(
+        items[0],
+        name="tampered",
+        jwt=items[0]["jwt"][:-8] + ("AAAAAAAA" if not items[0]["jwt"].endswith("AAAAAAAA") else "BBBBBBBB"),
+    )
     result = run_node({"tokens": [*items, tampered]})
     by_name = {r["name"]: r for r in result["tokens"]}
     assert by_name["tampered"]["ok"] is False  # the independent verifier can say no
@@ -101,8 +121,12 @@ def test_status_bitstrings_decoded_by_independent_code(platform: Platform, corpu
     for name, token in corpus["tokens"].items():
         if name.startswith("list-"):
             subject = jwt.decode(token, options={"verify_signature": False})["credentialSubject"]
-            lists.append({"name": name, "encodedList": subject["encodedList"], "purpose": subject["statusPurpose"]})
-    result = run_node({"lists": [{"name": item["name"], "encodedList": item["encodedList"]} for item in lists]})
+            lists.append(
+                {"name": name, "encodedList": subject["encodedList"], "purpose": subject["statusPurpose"]}
+            )
+    result = run_node(
+        {"lists": [{"name": item["name"], "encodedList": item["encodedList"]} for item in lists]}
+    )
     decoded = {item["name"]: item for item in result["lists"]}
     revoked, suspended = corpus["revoked"], corpus["suspended"]
     for item in lists:
