@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
+from skills_vc.cli_mapper import map_command
 from skills_vc.config import get_settings, load_master_key, load_operator_key
 from skills_vc.errors import SkillsVCError
 from skills_vc.services import associations, demo, issuance, revocation, verification
@@ -172,6 +173,9 @@ def revoke(
     with _context() as ctx:
         row = revocation.change_status(ctx, associations.get(ctx, association), credential_id, action, reason)
         typer.echo(f"{row.id}: {revocation.state_of(row)}")
+
+
+app.command(name="map")(map_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

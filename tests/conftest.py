@@ -28,18 +28,9 @@ OPERATOR_KEY = "test-operator-key-0123456789abcdef"
 MASTER_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY"  # test vector: 32 bytes, base64url
 PG_URL = os.environ.get("SKILLS_VC_TEST_DATABASE_URL")
 
-SEW_PROTECTIVE = {
-    "uri": "http://data.europa.eu/esco/skill/e5eb5b7c-bc7f-4c25-820f-f9bdef888b86",
-    "label": "sew protective workwear",
-}
-WORK_IN_TEAMS = {
-    "uri": "http://data.europa.eu/esco/skill/60c78287-22eb-4103-9c8c-28deaa460da0",
-    "label": "work in teams",
-}
-MANAGE_VOLUNTEERS = {
-    "uri": "http://data.europa.eu/esco/skill/232f854a-f5b9-4d8a-8499-23f59852273c",
-    "label": "manage volunteers",
-}
+SEW_PROTECTIVE = {"uri": "http://data.europa.eu/esco/skill/e5eb5b7c-bc7f-4c25-820f-f9bdef888b86"}
+WORK_IN_TEAMS = {"uri": "http://data.europa.eu/esco/skill/60c78287-22eb-4103-9c8c-28deaa460da0"}
+MANAGE_VOLUNTEERS = {"uri": "http://data.europa.eu/esco/skill/232f854a-f5b9-4d8a-8499-23f59852273c"}
 
 
 @dataclass

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from skills_vc import __version__
 from skills_vc.api.errors import BodySizeLimit, install_error_handlers
-from skills_vc.api.routes import credentials, records, registry, status, vcapi
+from skills_vc.api.routes import credentials, mapping, records, registry, status, vcapi
 from skills_vc.config import Settings, get_settings, load_master_key, load_operator_key
 from skills_vc.services.context import utc_now
 from skills_vc.services.verification import RemoteStatusLists
@@ -46,6 +46,14 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
     # vcapi first: its fixed paths (/credentials/issue...) must win over /credentials/{id}.
-    for router in (vcapi.router, registry.router, records.router, credentials.router, status.router):
+    routers = (
+        vcapi.router,
+        registry.router,
+        records.router,
+        credentials.router,
+        status.router,
+        mapping.router,
+    )
+    for router in routers:
         app.include_router(router)
     return app

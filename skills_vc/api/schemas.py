@@ -101,8 +101,11 @@ class VolunteerOut(BaseModel):
 
 
 class SkillIn(Strict):
-    uri: str = Field(max_length=200, examples=["http://data.europa.eu/esco/skill/..."])
-    label: str = Field(min_length=1, max_length=300)
+    """A confirmed ESCO skill; its label is taken from ESCO in the activity's language."""
+
+    uri: str = Field(
+        max_length=200, examples=["http://data.europa.eu/esco/skill/e5eb5b7c-bc7f-4c25-820f-f9bdef888b86"]
+    )
 
 
 class ActivityIn(Strict):
@@ -119,6 +122,9 @@ class ActivityIn(Strict):
     coordinator_name: str = Field(min_length=1, max_length=200)
     coordinator_role: str = Field(min_length=1, max_length=200)
     skills: list[SkillIn] = Field(max_length=40)
+    template_id: str | None = Field(
+        default=None, max_length=100, description="an activity catalogue template"
+    )
 
 
 class ActivityOut(BaseModel):

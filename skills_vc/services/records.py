@@ -9,6 +9,7 @@ from datetime import date
 
 from skills_vc.core.credential import esco_skill_uuid
 from skills_vc.errors import NotFoundError, ValidationFailed
+from skills_vc.services import mapping
 from skills_vc.services.context import ServiceContext
 from skills_vc.store import records as repo
 from skills_vc.store.tables import Activity, Association, Volunteer
@@ -40,8 +41,9 @@ class NewVolunteer:
 
 @dataclass(frozen=True)
 class SkillRef:
+    """A skill the coordinator confirmed; its label comes from ESCO in the activity's language."""
+
     uri: str
-    label: str
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class NewActivity:
     skills: Sequence[SkillRef]
     tasks: Sequence[str] = field(default_factory=tuple)
     location: str | None = None
+    template_id: str | None = None
 
 
 def record_volunteer(ctx: ServiceContext, association: Association, new: NewVolunteer) -> Volunteer:
@@ -120,9 +123,22 @@ def _check_activity(new: NewActivity) -> None:
 
 
 def record_activity(ctx: ServiceContext, association: Association, new: NewActivity) -> Activity:
-    """Record what a volunteer did, with the skills the coordinator confirmed."""
+    """Record what a volunteer did, with the skills the coordinator confirmed.
+
+    The mapper's suggestions for the description are kept beside the confirmed skills, for the
+    record; the confirmed skills (every one an ESCO skill, labelled in the activity's language)
+    are what gets issued.
+    """
     _check_activity(new)
     volunteer = get_volunteer(ctx, association, new.volunteer_id)
+    tasks = [t.strip() for t in new.tasks if t.strip()]
+    confirmed = mapping.confirmed_skills([s.uri for s in new.skills], new.language)
+    suggested = mapping.suggestions_for_record(
+        f"{new.title.strip()}. {new.description.strip()}",
+        new.language,
+        tasks=tasks,
+        template_id=new.template_id,
+    )
     activity = Activity(
         id=str(uuid.uuid4()),
         association_id=association.id,
@@ -130,7 +146,7 @@ def record_activity(ctx: ServiceContext, association: Association, new: NewActiv
         title=new.title.strip(),
         description=new.description.strip(),
         role=new.role.strip(),
-        tasks=[t.strip() for t in new.tasks if t.strip()],
+        tasks=tasks,
         start_date=new.start_date,
         end_date=new.end_date,
         hours=new.hours,
@@ -138,8 +154,8 @@ def record_activity(ctx: ServiceContext, association: Association, new: NewActiv
         language=new.language,
         coordinator_name=new.coordinator_name.strip(),
         coordinator_role=new.coordinator_role.strip(),
-        skills=[{"uri": s.uri, "label": s.label} for s in new.skills],
-        suggested_skills=None,
+        skills=confirmed,
+        suggested_skills=suggested,
         created_at=ctx.now(),
     )
     repo.add(ctx.session, activity)

@@ -74,8 +74,14 @@ def test_wrong_types_on_activity(platform: Platform) -> None:
         platform.client.post("/activities", json=body, headers=asbl["headers"]), 422, "unsupported_language"
     )
     body["language"] = "fr"
-    body["skills"] = [{"uri": "http://example.org/skill/1", "label": "x"}]
+    body["skills"] = [{"uri": "http://example.org/skill/1"}]
     _error(platform.client.post("/activities", json=body, headers=asbl["headers"]), 422, "invalid_skill_uri")
+    body["skills"] = [{"uri": "http://data.europa.eu/esco/skill/00000000-0000-4000-8000-000000000000"}]
+    _error(platform.client.post("/activities", json=body, headers=asbl["headers"]), 422, "unknown_skill")
+    body["skills"] = [SEW_PROTECTIVE]
+    body["template_id"] = "no-such-template"
+    _error(platform.client.post("/activities", json=body, headers=asbl["headers"]), 404, "unknown_template")
+    del body["template_id"]
     body["skills"] = [SEW_PROTECTIVE, SEW_PROTECTIVE]
     _error(platform.client.post("/activities", json=body, headers=asbl["headers"]), 422, "duplicate_skill")
     body["skills"] = [SEW_PROTECTIVE]

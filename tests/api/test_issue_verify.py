@@ -33,8 +33,13 @@ def test_issued_credential_is_an_ob3_vc2_credential_and_verifies(platform: Platf
         "targetFramework": "ESCO v1.1.1",
         "targetCode": "e5eb5b7c-bc7f-4c25-820f-f9bdef888b86",
         "targetUrl": "http://data.europa.eu/esco/skill/e5eb5b7c-bc7f-4c25-820f-f9bdef888b86",
-        "targetName": "sew protective workwear",
+        # The ESCO label in the activity's language (French here), from the packaged index.
+        "targetName": "coudre des vêtements de protection professionnels",
     }
+    activity = platform.client.get(f"/activities/{issued['activity_id']}", headers=asbl["headers"]).json()
+    assert activity["skills"][0]["label"] == alignment["targetName"]
+    # The mapper's suggestions for the description are kept with the record.
+    assert activity["suggested_skills"] and all("score" in s for s in activity["suggested_skills"])
     assert "Marie Dubois" in credential["evidence"][0]["narrative"]
     assert "240 hours" in credential["evidence"][0]["narrative"]
     statuses = credential["credentialStatus"]

@@ -46,7 +46,7 @@ def _setup(engine: Engine, tmp_path: Path) -> tuple[ServiceContext, str, str]:
                 language="fr",
                 coordinator_name="c",
                 coordinator_role="c",
-                skills=[records.SkillRef(**SEW_PROTECTIVE)],
+                skills=[records.SkillRef(SEW_PROTECTIVE["uri"])],
             ),
         )
     return ctx, activity.id, "load"
