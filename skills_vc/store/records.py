@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from skills_vc.store.tables import Activity, Volunteer
 
@@ -48,8 +48,11 @@ def activity(session: Session, association_id: int, activity_id: str) -> Activit
 
 
 def activities_by_id(session: Session, association_id: int, ids: Sequence[str]) -> dict[str, Activity]:
+    """The activities to issue for; the stored suggestions are not needed there and not loaded."""
     rows = session.scalars(
-        select(Activity).where(Activity.association_id == association_id, Activity.id.in_(ids))
+        select(Activity)
+        .options(defer(Activity.suggested_skills))
+        .where(Activity.association_id == association_id, Activity.id.in_(ids))
     )
     return {row.id: row for row in rows}
 
