@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from skills_vc.core.skills.index import ATTRIBUTION, FALLBACK, SKILL_PREFIX, check_lang
@@ -24,10 +22,10 @@ def test_index_holds_all_esco_111_skills_and_occupations(bundle: mapping.MapperB
     assert sum(index.is_transversal(i) for i in range(len(index))) >= 90
 
 
-def test_index_loads_within_budget() -> None:
-    start = time.perf_counter()
-    mapping.load_bundle(use_encoder=False)
-    assert time.perf_counter() - start < 2.0
+def test_index_loads_without_the_encoder() -> None:
+    # How fast it loads is measured by `make bench` (cold start), not asserted here.
+    bundle = mapping.load_bundle(use_encoder=False)
+    assert bundle.index.has(SEW)
 
 
 def test_labels_in_three_languages(bundle: mapping.MapperBundle) -> None:
