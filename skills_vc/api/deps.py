@@ -34,7 +34,9 @@ def _context(request: Request) -> Iterator[ServiceContext]:
         session.close()
 
 
-ContextDep = Annotated[ServiceContext, Depends(_context)]
+# scope="function": the transaction ends (commit or rollback) before the response is sent, so a
+# failed commit reaches the client as an error instead of following a success response.
+ContextDep = Annotated[ServiceContext, Depends(_context, scope="function")]
 
 
 def _bearer(request: Request) -> str:

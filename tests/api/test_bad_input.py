@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from tests.conftest import SEW_PROTECTIVE, Platform, check
 
@@ -332,3 +333,29 @@ def test_jwt_exp_and_nbf_are_honoured(platform: Platform) -> None:
             assert check(report, "signature")["code"] == "malformed_credential"
         else:
             assert check(report, "validity_period")["code"] == code
+
+
+def test_a_failed_commit_is_an_error_response_and_writes_nothing(platform: Platform) -> None:
+    """The request's transaction ends before the response: a commit that fails is a 500."""
+    asbl = platform.register()
+    activity = platform.activity(asbl)
+    state = platform.client.app.state  # type: ignore[attr-defined]
+    factory = state.session_factory
+
+    def failing_factory() -> Any:
+        session = factory()
+
+        def commit() -> None:
+            raise RuntimeError("the database went away")
+
+        session.commit = commit
+        return session
+
+    state.session_factory = failing_factory
+    client = TestClient(platform.client.app, raise_server_exceptions=False)
+    try:
+        response = client.post(f"/activities/{activity['id']}/credentials", headers=asbl["headers"])
+    finally:
+        state.session_factory = factory
+    _error(response, 500, "internal_error")
+    assert platform.client.get("/credentials", headers=asbl["headers"]).json() == []
