@@ -42,7 +42,6 @@ __all__ = [
 ]
 
 
-
 @dataclass(frozen=True, slots=True)
 class MapperBundle:
     """Everything the mapping use cases share, loaded once."""
@@ -148,7 +147,8 @@ def _skill_summary(index: EscoIndex, i: int, lang: Lang) -> dict[str, Any]:
         "transversal": index.is_transversal(i),
         "reuse_level": index.reuse_level(i),
         "competent": [
-            {"code": c.code, "relation": c.relation} for c in index.competent(i)
+            {"code": c.code, "relation": c.relation}
+            for c in index.competent(i)
             if c.relation in ("exactMatch", "closeMatch")
         ],
     }
@@ -196,9 +196,7 @@ def suggest(
 ) -> dict[str, Any]:
     """Ranked ESCO skills for an activity description (see ``Mapper.suggest`` for errors)."""
     bundle = get_bundle()
-    result = bundle.mapper.suggest(
-        text, lang=lang, template_id=template_id, tasks=tasks, limit=limit
-    )
+    result = bundle.mapper.suggest(text, lang=lang, template_id=template_id, tasks=tasks, limit=limit)
     return render_result(bundle, result)
 
 
@@ -221,9 +219,7 @@ def get_skill(uuid: str, lang: str = "en") -> dict[str, Any]:
         "reuse_level": view.reuse_level,
         "transversal": view.transversal,
         "collections": list(view.collections),
-        "broader": [
-            {"uri": u, "label": lab.text, "label_lang": lab.lang} for u, lab in view.broader
-        ],
+        "broader": [{"uri": u, "label": lab.text, "label_lang": lab.lang} for u, lab in view.broader],
         "competent": [
             {"code": c.code, "label_fr": c.label_fr, "label_nl": c.label_nl, "relation": c.relation}
             for c in view.competent

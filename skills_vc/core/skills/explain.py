@@ -42,9 +42,7 @@ def explain(
             label_text = index.label_text(position, hit.lang, kind, ordinal)
             kind_name = KIND_NAMES[kind]
             label_stems = set(stem_tokens(label_text, hit.lang))
-            words = [
-                w for w in dict.fromkeys(tokenize(text)) if _stem1(w, hit.lang) in label_stems
-            ]
+            words = [w for w in dict.fromkeys(tokenize(text)) if _stem1(w, hit.lang) in label_stems]
     return Explanation(
         matched_words=tuple(words),
         matched_label=label_text,

@@ -117,9 +117,7 @@ class EscoIndex:
         try:
             return self._pos[key]
         except KeyError:
-            raise NotFoundError(
-                f"unknown ESCO skill {uri_or_uuid!r}", code="unknown_skill"
-            ) from None
+            raise NotFoundError(f"unknown ESCO skill {uri_or_uuid!r}", code="unknown_skill") from None
 
     def has(self, uri_or_uuid: str) -> bool:
         """Whether the skill exists in ESCO 1.1.1."""

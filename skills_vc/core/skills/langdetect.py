@@ -14,6 +14,7 @@ from skills_vc.errors import ValidationFailed
 
 __all__ = ["detect_language"]
 
+
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
@@ -33,18 +34,10 @@ _WORDS: Final[dict[str, frozenset[str]]] = {
         """the a an and of for with in on to is are was were by at from that this these it he she
         they we our their his her not as or be been has have had every people during who which"""
     ),
-    "de": _words(
-        """der die das und ist nicht mit für auf den dem ein eine ich wir sie zu von im auch"""
-    ),
-    "es": _words(
-        """el los las y para con una por del que se su sus es muy como pero"""
-    ),
-    "it": _words(
-        """il lo gli della delle per con una che di è sono anche come nel"""
-    ),
-    "pt": _words(
-        """os as um uma para com por que não mais foi são nos das dos"""
-    ),
+    "de": _words("""der die das und ist nicht mit für auf den dem ein eine ich wir sie zu von im auch"""),
+    "es": _words("""el los las y para con una por del que se su sus es muy como pero"""),
+    "it": _words("""il lo gli della delle per con una che di è sono anche come nel"""),
+    "pt": _words("""os as um uma para com por que não mais foi são nos das dos"""),
 }
 _SUPPORTED: Final[tuple[Lang, ...]] = ("fr", "nl", "en")
 

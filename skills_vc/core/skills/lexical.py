@@ -66,15 +66,10 @@ class LexicalIndex:
         scores = np.zeros(self.size, dtype=np.float32)
         if not found:
             empty = np.zeros(0, dtype=np.int64)
-            return LexicalHit(
-                scores, empty, empty.astype(np.float32), empty.astype(np.int32), stems, target
-            )
+            return LexicalHit(scores, empty, empty.astype(np.float32), empty.astype(np.int32), stems, target)
         label_lists = [li.idx[li.indptr[t] : li.indptr[t + 1]] for t in found]
         weights = np.concatenate(
-            [
-                np.full(len(ls), li.idf[t], dtype=np.float32)
-                for t, ls in zip(found, label_lists, strict=True)
-            ]
+            [np.full(len(ls), li.idf[t], dtype=np.float32) for t, ls in zip(found, label_lists, strict=True)]
         )
         labels_all = np.concatenate(label_lists)
         labels, inverse = np.unique(labels_all, return_inverse=True)

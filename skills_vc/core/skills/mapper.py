@@ -100,9 +100,7 @@ def _scale(scores: npt.NDArray[np.float32], reference_rank: int) -> npt.NDArray[
     ref = float(np.partition(scores, -k)[-k])
     if top - ref <= 1e-9:
         return np.zeros_like(scores)
-    scaled: npt.NDArray[np.float32] = np.clip((scores - ref) / (top - ref), 0.0, 1.0).astype(
-        np.float32
-    )
+    scaled: npt.NDArray[np.float32] = np.clip((scores - ref) / (top - ref), 0.0, 1.0).astype(np.float32)
     return scaled
 
 
@@ -138,8 +136,7 @@ class Mapper:
             [prior.get(index.reuse_level(i), 1.0) for i in range(len(index))], dtype=np.float32
         )
         self._template_stems = [
-            {lang: set(stem_tokens(t.text(lang), lang)) for lang in LANGUAGES}
-            for t in catalogue.templates
+            {lang: set(stem_tokens(t.text(lang), lang)) for lang in LANGUAGES} for t in catalogue.templates
         ]
 
     @staticmethod
@@ -268,9 +265,7 @@ class Mapper:
         if chosen is not None:
             matched.append((chosen, 1.0))
         if cfg.templates:
-            matched.extend(
-                m for m in self._match_templates(full, lang_, queries) if m[0] is not chosen
-            )
+            matched.extend(m for m in self._match_templates(full, lang_, queries) if m[0] is not chosen)
         for template, confidence in matched:
             for weight, uris in ((1.0, template.core), (cfg.transversal_weight, template.transversal)):
                 for uri in uris:

@@ -65,9 +65,7 @@ class OccupationSuggester:
         if not skill_uris:
             raise ValidationFailed("give at least one confirmed skill", code="no_skills")
         if len(skill_uris) > MAX_CONFIRMED:
-            raise ValidationFailed(
-                f"at most {MAX_CONFIRMED} skills", code="too_many_skills"
-            )
+            raise ValidationFailed(f"at most {MAX_CONFIRMED} skills", code="too_many_skills")
         unknown = [u for u in skill_uris if not self.index.has(u)]
         if unknown:
             raise NotFoundError(
