@@ -96,3 +96,11 @@ def test_accreditation_transitions_are_enforced_and_operator_only(platform: Plat
     assert anonymous.status_code == 401 and anonymous.json()["error"] == "unauthenticated"
     history = platform.client.get(f"/associations/{asbl['slug']}").json()["accreditation_history"]
     assert [h["status"] for h in history] == ["pending", "accredited", "withdrawn"]
+
+
+def test_registry_lists_associations_by_status(platform: Platform) -> None:
+    platform.register("waiting", accredit=False)
+    platform.register("active")
+    pending = platform.client.get("/associations", params={"accreditation_status": "pending"}).json()
+    assert [a["slug"] for a in pending] == ["waiting"]
+    assert {a["slug"] for a in platform.client.get("/associations").json()} == {"waiting", "active"}
