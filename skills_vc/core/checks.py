@@ -16,10 +16,12 @@ __all__ = [
     "Check",
     "CheckStatus",
     "Report",
+    "Verdict",
     "message_for",
 ]
 
 CheckStatus = Literal["passed", "failed", "skipped", "not_checked"]
+Verdict = Literal["verified", "verified_status_not_checked", "not_verified"]
 CHECK_NAMES = ("signature", "issuer_trusted", "validity_period", "status", "schema")
 
 # code -> (fr, nl, en). Placeholders are filled from the check's params.
@@ -154,6 +156,16 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "Een vermeld schema is niet beschikbaar voor controle: {detail}",
         "A declared schema is not available to check against: {detail}",
     ),
+    "status_not_checked_offline": (
+        "Statut non vérifié hors ligne : sans liste de statut récente, une révocation ne peut être exclue.",
+        "Status offline niet gecontroleerd: zonder recente statuslijst is intrekking niet uit te sluiten.",
+        "Status not checked offline: without a recent status list a revocation cannot be ruled out.",
+    ),
+    "status_list_too_old": (
+        "Statut non vérifié : la liste de statut en cache est trop ancienne ({detail}).",
+        "Status niet gecontroleerd: de bewaarde statuslijst is te oud ({detail}).",
+        "Status not checked: the cached status list is too old ({detail}).",
+    ),
     "skipped_after_signature": (
         "Non vérifié : sans signature valide, rien dans l'attestation n'est digne de confiance.",
         "Niet gecontroleerd: zonder geldige handtekening is niets in het attest betrouwbaar.",
@@ -204,6 +216,23 @@ class Report:
         names = {check.name for check in self.checks if check.status == "passed"}
         return all(name in names for name in CHECK_NAMES)
 
+    @property
+    def verdict(self) -> Verdict:
+        """``verified``; ``verified_status_not_checked`` when every check passed except a status that
+        could not be checked offline (still not ``verified``); otherwise ``not_verified``."""
+        if self.verified:
+            return "verified"
+        others = [c for c in self.checks if c.name != "status"]
+        status = self.check("status")
+        if (
+            status is not None
+            and status.status == "not_checked"
+            and len(others) == len(CHECK_NAMES) - 1
+            and all(c.status == "passed" for c in others)
+        ):
+            return "verified_status_not_checked"
+        return "not_verified"
+
     def check(self, name: str) -> Check | None:
         return next((c for c in self.checks if c.name == name), None)
 
@@ -219,6 +248,7 @@ class Report:
         ]
         body: dict[str, Any] = {
             "verified": self.verified,
+            "verdict": self.verdict,
             "format": self.format,
             "checks": [c.as_dict() for c in self.checks],
             "problemDetails": problems,

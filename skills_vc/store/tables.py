@@ -31,6 +31,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Credential",
+    "PlatformKey",
     "StatusListDocument",
     "Volunteer",
 ]
@@ -210,3 +211,22 @@ class AuditEvent(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime]
+
+
+class PlatformKey(Base):
+    """A key of the platform itself (the operator's trust list signing key), sealed like association keys."""
+
+    __tablename__ = "platform_keys"
+    __table_args__ = (UniqueConstraint("purpose", "fragment"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(32))
+    fragment: Mapped[str] = mapped_column(String(64))
+    key_type: Mapped[str] = mapped_column(String(16))
+    algorithm: Mapped[str] = mapped_column(String(16))
+    public_jwk: Mapped[dict[str, Any]]
+    # AES-256-GCM ciphertext of the PKCS#8 private key, bound to "platform:<purpose>#<fragment>".
+    private_nonce: Mapped[bytes] = mapped_column(LargeBinary)
+    private_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+    retired_at: Mapped[datetime | None]

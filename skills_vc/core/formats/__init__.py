@@ -127,8 +127,10 @@ def detect_format(presented: Any) -> SecuringFormat:
 
 
 def _register_builtin() -> None:
-    from skills_vc.core.formats import vcjwt
+    from skills_vc.core.formats import qr, vcjwt
 
+    # The paper QR first: its Base45 text may hold two dots and look like a compact JWT.
+    register(qr.VscQr())
     register(vcjwt.VcJwt())
 
 
