@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from skills_vc.cli_mapper import map_command
+from skills_vc.cli_paper import certificate_command, trust_list_export, verify_qr
 from skills_vc.config import get_settings, load_master_key, load_operator_key
 from skills_vc.errors import SkillsVCError
 from skills_vc.services import associations, demo, issuance, revocation, verification
@@ -176,6 +177,11 @@ def revoke(
 
 
 app.command(name="map")(map_command)
+app.command(name="verify-qr")(verify_qr)
+app.command(name="certificate")(certificate_command)
+trust_list_app = typer.Typer(help="The operator-signed trust list of accredited associations.")
+trust_list_app.command(name="export")(trust_list_export)
+app.add_typer(trust_list_app, name="trust-list")
 
 
 if __name__ == "__main__":  # pragma: no cover

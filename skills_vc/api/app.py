@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from skills_vc import __version__
 from skills_vc.api.errors import BodySizeLimit, install_error_handlers
-from skills_vc.api.routes import credentials, mapping, records, registry, status, vcapi
+from skills_vc.api.routes import credentials, mapping, paper, records, registry, status, vcapi
 from skills_vc.config import Settings, get_settings, load_master_key, load_operator_key
 from skills_vc.services.context import utc_now
 from skills_vc.services.verification import RemoteStatusLists
@@ -51,6 +51,7 @@ def create_app(
         registry.router,
         records.router,
         credentials.router,
+        paper.router,
         status.router,
         mapping.router,
     )
