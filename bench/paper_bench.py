@@ -23,7 +23,7 @@ from skills_vc.core.base45 import b45decode
 from skills_vc.core.formats import Signer
 from skills_vc.core.formats.qr import PREFIX, encode, short_kid
 from skills_vc.core.offline import verify_offline
-from skills_vc.core.paper import PaperClaims, vc_digest
+from skills_vc.core.paper import PaperClaims, short_issuer_id, vc_digest
 from skills_vc.core.trustlist import AccreditationPeriod, TrustedKeyEntry, TrustEntry, TrustList
 from skills_vc.services.mapping import get_bundle
 
@@ -36,7 +36,7 @@ _DID = f"did:web:skills-vc.example:issuers:{_SLUG}"
 
 def _claims(n_skills: int, skills: list[str], rng: random.Random) -> PaperClaims:
     return PaperClaims(
-        issuer=_SLUG,
+        issuer=short_issuer_id(_DID),
         credential_id=f"urn:uuid:{uuid.UUID(int=rng.getrandbits(128), version=4)}",
         issued_at=int((_NOW - timedelta(days=30)).timestamp()),
         volunteer="Aïcha Benali",

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from skills_vc.core.credential import OB3_CONTEXT, OB3_SCHEMA_ID, VC2_CONTEXT, format_datetime
+from skills_vc.core.keys import b64url
 
 __all__ = [
     "ESCO_SKILL_PREFIX",
@@ -26,6 +27,7 @@ __all__ = [
     "claims_to_cwt",
     "credential_from_claims",
     "cwt_to_claims",
+    "short_issuer_id",
     "vc_digest",
 ]
 
@@ -36,7 +38,9 @@ _NAME, _TITLE, _ROLE, _START, _END, _HOURS, _SKILLS, _INDEX, _SEQ, _DIGEST, _PUR
 PURPOSE_BITS = {"revocation": 1, "suspension": 2}
 _ALL_PURPOSES = 3  # the default, left out of the QR
 _EPOCH = date(1970, 1, 1)
-_DIGEST_BYTES = 16
+# 64 bits tie the QR to its vc+jwt: both are signed by the issuer, so the digest only has to make
+# a mismatch visible, not resist an attacker without the key.
+_DIGEST_BYTES = 8
 _MAX_TEXT = 300
 _MAX_SKILLS = 64
 _HOURS_RE = re.compile(r"^(\d{1,6}) hours$")
@@ -50,7 +54,7 @@ class PaperClaimsError(ValueError):
 class PaperClaims:
     """What a paper QR proves; ``vc_digest`` ties it to the full ``vc+jwt`` credential."""
 
-    issuer: str  # the association's short id (its slug)
+    issuer: str  # the association's short id (``short_issuer_id`` of its DID)
     credential_id: str
     issued_at: int
     volunteer: str
@@ -67,8 +71,17 @@ class PaperClaims:
     vc_digest: bytes | None = None
 
 
+def short_issuer_id(did: str) -> str:
+    """Six characters standing for the issuer's DID in a QR (base64url of 4 bytes of its SHA-256).
+
+    It is checked against the DID of the key that signed the QR, never used to look anything up,
+    so its length does not depend on the association's slug.
+    """
+    return b64url(hashlib.sha256(did.encode("utf-8")).digest()[:4])
+
+
 def vc_digest(vc_jwt: str) -> bytes:
-    """The first 16 bytes of the SHA-256 of the ``vc+jwt`` text (what the QR carries)."""
+    """The first 8 bytes of the SHA-256 of the ``vc+jwt`` text (what the QR carries)."""
     return hashlib.sha256(vc_jwt.encode("ascii")).digest()[:_DIGEST_BYTES]
 
 

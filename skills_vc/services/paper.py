@@ -17,7 +17,7 @@ from skills_vc.core.checks import Report
 from skills_vc.core.formats import get_format
 from skills_vc.core.formats.qr import encode
 from skills_vc.core.offline import context_from_trust_list
-from skills_vc.core.paper import claims_from_credential, vc_digest
+from skills_vc.core.paper import claims_from_credential, short_issuer_id, vc_digest
 from skills_vc.core.trustlist import verify_trust_list
 from skills_vc.core.verify import StatusListLoader, StatusListUnavailable, verify_presented
 from skills_vc.errors import ConflictError, SkillsVCError
@@ -42,7 +42,7 @@ def qr_text(ctx: ServiceContext, association: Association, credential_id: str) -
     activity = records.activity(ctx.session, association.id, row.activity_id) if row.activity_id else None
     claims = claims_from_credential(
         credential,
-        issuer=association.slug,
+        issuer=short_issuer_id(associations.did_of(ctx, association)),
         issued_at=int(row.issued_at.timestamp()),
         hours=activity.hours if activity is not None else None,
     )

@@ -10,7 +10,7 @@ from skills_vc.core import keys as keylib
 from skills_vc.core.credential import VC2_CONTEXT, format_datetime
 from skills_vc.core.formats import Signer, get_format
 from skills_vc.core.formats.qr import encode, short_kid
-from skills_vc.core.paper import PaperClaims
+from skills_vc.core.paper import PaperClaims, short_issuer_id
 from skills_vc.core.status import build_bitstring, encode_list
 from skills_vc.core.trustlist import (
     AccreditationPeriod,
@@ -99,7 +99,7 @@ def trust_list(*issuers: Issuer, issued: datetime = NOW - timedelta(days=1), day
 
 def claims(who: Issuer, n_skills: int = 3, **overrides: object) -> PaperClaims:
     values: dict[str, object] = {
-        "issuer": who.slug,
+        "issuer": short_issuer_id(who.did),
         "credential_id": f"urn:uuid:{uuid.uuid4()}",
         "issued_at": int(ISSUED.timestamp()),
         "volunteer": "Aïcha Benali",
@@ -112,7 +112,7 @@ def claims(who: Issuer, n_skills: int = 3, **overrides: object) -> PaperClaims:
         "status_seq": 0,
         "status_index": 4242,
         "purposes": ("revocation", "suspension"),
-        "vc_digest": bytes(range(16)),
+        "vc_digest": bytes(range(8)),
     }
     values.update(overrides)
     return PaperClaims(**values)  # type: ignore[arg-type]

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from skills_vc.core.base45 import ALPHABET, b45decode, b45encode
 from skills_vc.core.formats.qr import PREFIX, decode_unverified, encode
 from skills_vc.core.offline import verify_offline
+from skills_vc.core.paper import short_issuer_id
 from skills_vc.core.trustlist import TrustListError, verify_trust_list
 from tests.paper.helpers import NOW, OPERATOR_JWK, Issuer, claims, qr_text, trust_list
 
@@ -159,7 +160,7 @@ def test_accredited_only_after_issuance_is_not_trusted() -> None:
 
 
 def test_qr_claiming_another_associations_short_id_is_refused() -> None:
-    text = encode(claims(ISSUER, issuer=ES256_ISSUER.slug), ISSUER.signer)
+    text = encode(claims(ISSUER, issuer=short_issuer_id(ES256_ISSUER.did)), ISSUER.signer)
     assert _codes(verify_offline(text, TRUST, now=NOW))["signature"] == "key_not_issuer"
 
 

@@ -29,6 +29,7 @@ from skills_vc.core.paper import (
     claims_to_cwt,
     credential_from_claims,
     cwt_to_claims,
+    short_issuer_id,
 )
 
 __all__ = ["PREFIX", "PaperKey", "VscQr", "decode_unverified", "encode", "short_kid"]
@@ -166,9 +167,9 @@ class VscQr:
         return isinstance(presented, str) and presented.strip().startswith(PREFIX)
 
     def secure(self, credential: dict[str, Any], signer: Signer, *, now: int) -> str:
-        """Sign the paper claims of ``credential``; the short issuer id is the DID's last segment."""
+        """Sign the paper claims of ``credential``; the short issuer id stands for the signer's DID."""
         did = signer.kid.partition("#")[0]
-        claims = claims_from_credential(credential, issuer=did.rsplit(":", 1)[-1], issued_at=now)
+        claims = claims_from_credential(credential, issuer=short_issuer_id(did), issued_at=now)
         return encode(claims, signer)
 
     def secure_many(self, credentials: Sequence[dict[str, Any]], signer: Signer, *, now: int) -> list[str]:
@@ -199,8 +200,7 @@ class VscQr:
             claims = cwt_to_claims(_cbor(payload))
         except (cbor2.CBORDecodeError, ValueError) as exc:
             raise ProofError("malformed_credential", f"the CWT claims are malformed: {exc}") from None
-        slug = key.slug if isinstance(key, PaperKey) else key.controller.rsplit(":", 1)[-1]
-        if claims.issuer != slug or not key.kid.startswith(key.controller + "#"):
+        if claims.issuer != short_issuer_id(key.controller) or not key.kid.startswith(key.controller + "#"):
             raise ProofError(
                 "key_not_issuer", f"key {key.kid} belongs to {key.controller}, not to {claims.issuer}"
             )
