@@ -16,14 +16,10 @@ import segno
 from skills_vc.core.checks import Report
 from skills_vc.core.formats import get_format
 from skills_vc.core.formats.qr import encode
-from skills_vc.core.offline import context_from_trust_list
 from skills_vc.core.paper import claims_from_credential, short_issuer_id, vc_digest
-from skills_vc.core.trustlist import verify_trust_list
-from skills_vc.core.verify import StatusListLoader, StatusListUnavailable, verify_presented
 from skills_vc.errors import ConflictError, SkillsVCError
-from skills_vc.services import associations, revocation, trust_list
+from skills_vc.services import associations, revocation, verification
 from skills_vc.services.context import ServiceContext
-from skills_vc.services.status_lists import signed_list
 from skills_vc.services.verification import RemoteStatusLists
 from skills_vc.store import records
 from skills_vc.store.tables import Association
@@ -76,29 +72,10 @@ def qr_svg(text: str, scale: int = 4) -> bytes:
     return out.getvalue()
 
 
-def _status_loader(ctx: ServiceContext, remote: RemoteStatusLists) -> StatusListLoader:
-    """This platform's lists from the database, any other from the network (as online verification)."""
-    base = ctx.settings.public_url.rstrip("/") + "/status-lists/"
-
-    def load(url: str) -> str:
-        parts = url[len(base) :].split("/") if url.startswith(base) else []
-        if len(parts) != 3 or not parts[2].isdigit():
-            return remote.fetch(url)
-        try:
-            return signed_list(ctx, parts[0], parts[1], int(parts[2])).secured
-        except SkillsVCError as exc:
-            raise StatusListUnavailable(f"{url}: {exc.detail}") from exc
-
-    return load
-
-
 def verify_qr(ctx: ServiceContext, text: str, remote: RemoteStatusLists) -> Report:
     """Verify a QR text online: the same checks as offline, with the current signed trust list
     (checked against the operator key) and live status lists."""
-    signed = trust_list.signed_trust_list(ctx)
-    listed = verify_trust_list(signed.token, trust_list.operator_jwk(ctx), now=ctx.now())
-    verify_ctx = context_from_trust_list(listed, _status_loader(ctx, remote), ctx.now())
-    return verify_presented(text, verify_ctx)
+    return verification.verify(ctx, text, remote)
 
 
 def report_body(report: Report) -> tuple[int, dict[str, Any]]:

@@ -15,13 +15,22 @@ from urllib.parse import urlsplit
 import httpx
 
 from skills_vc.core.checks import Report
-from skills_vc.core.verify import StatusListUnavailable, VerifiedListCache, VerifyContext, verify_presented
+from skills_vc.core.formats.qr import PREFIX as QR_PREFIX
+from skills_vc.core.offline import context_from_trust_list
+from skills_vc.core.trustlist import verify_trust_list
+from skills_vc.core.verify import (
+    StatusListLoader,
+    StatusListUnavailable,
+    VerifiedListCache,
+    VerifyContext,
+    verify_presented,
+)
 from skills_vc.errors import SkillsVCError
-from skills_vc.services import associations
+from skills_vc.services import associations, trust_list
 from skills_vc.services.context import ServiceContext
 from skills_vc.services.status_lists import signed_list
 
-__all__ = ["RemoteStatusLists", "verify"]
+__all__ = ["RemoteStatusLists", "status_loader", "verify"]
 
 _MAX_LIST_BYTES = 2 * 1024 * 1024
 
@@ -72,8 +81,8 @@ def _local_list(ctx: ServiceContext, url: str) -> tuple[str, str, int] | None:
     return parts[0], parts[1], int(parts[2])
 
 
-def verify(ctx: ServiceContext, presented: Any, remote: RemoteStatusLists) -> Report:
-    """Run every named check on ``presented`` and return the report."""
+def status_loader(ctx: ServiceContext, remote: RemoteStatusLists) -> StatusListLoader:
+    """This platform's lists from its database, any other over the network."""
 
     def load(url: str) -> str:
         local = _local_list(ctx, url)
@@ -84,6 +93,18 @@ def verify(ctx: ServiceContext, presented: Any, remote: RemoteStatusLists) -> Re
         except SkillsVCError as exc:
             raise StatusListUnavailable(f"{url}: {exc.detail}") from exc
 
+    return load
+
+
+def verify(ctx: ServiceContext, presented: Any, remote: RemoteStatusLists) -> Report:
+    """Run every named check on ``presented`` (a vc+jwt, an envelope, a paper QR text)."""
+    load = status_loader(ctx, remote)
+    if isinstance(presented, str) and presented.strip().startswith(QR_PREFIX):
+        # A paper QR names its key by a short id that the signed trust list resolves: it is
+        # checked as an offline verifier checks it, with the current list and live status.
+        signed = trust_list.signed_trust_list(ctx)
+        listed = verify_trust_list(signed.token, trust_list.operator_jwk(ctx), now=ctx.now())
+        return verify_presented(presented, context_from_trust_list(listed, load, ctx.now()))
     return verify_presented(
         presented,
         VerifyContext(

@@ -47,6 +47,10 @@ def test_qr_text_is_stable_and_verifies_online(platform: Platform, issued: dict[
     assert report["verified"] and report["format"] == "vsc1" and report["verdict"] == "verified"
     assert check(report, "issuer_trusted")["message"]["en"].startswith("Association entraide-bxl ASBL")
     assert report["credential"]["id"] == issued["id"]
+    # The VC API verify endpoint takes the QR text as well, with the same report.
+    status, same = platform.verify(text)
+    assert status == 200 and same["format"] == "vsc1"
+    assert [c["code"] for c in same["checks"]] == [c["code"] for c in report["checks"]]
 
 
 def test_revoked_credential_fails_qr_verification(platform: Platform, issued: dict[str, Any]) -> None:
