@@ -14,12 +14,13 @@ import typer
 
 from skills_vc.cli_mapper import map_command
 from skills_vc.cli_paper import certificate_command, trust_list_export, verify_qr
-from skills_vc.config import get_settings, load_master_key, load_operator_key
+from skills_vc.cli_support import fail, service_context
+from skills_vc.config import get_settings, load_operator_key
 from skills_vc.errors import SkillsVCError
 from skills_vc.services import associations, demo, issuance, revocation, verification
-from skills_vc.services.context import ServiceContext, transaction
+from skills_vc.services.context import ServiceContext
 from skills_vc.store.migrate import upgrade
-from skills_vc.store.session import make_engine, make_session_factory
+from skills_vc.store.session import make_engine
 
 app = typer.Typer(
     help="skills-vc: verifiable credentials for skills acquired while volunteering.", no_args_is_help=True
@@ -30,16 +31,11 @@ _ISSUERS = Path(__file__).resolve().parent.parent / "issuers"
 
 @contextmanager
 def _context() -> Iterator[ServiceContext]:
-    settings = get_settings()
-    engine = make_engine(settings.resolved_database_url)
     try:
-        with transaction(make_session_factory(engine)) as session:
-            yield ServiceContext(session=session, settings=settings, master_key=load_master_key(settings))
+        with service_context() as ctx:
+            yield ctx
     except SkillsVCError as exc:
-        typer.echo(f"error: {exc.code}: {exc.detail}", err=True)
-        raise typer.Exit(2) from None
-    finally:
-        engine.dispose()
+        raise fail(exc) from None
 
 
 def _migrate() -> None:

@@ -6,6 +6,7 @@ import json
 
 import typer
 
+from skills_vc.cli_support import fail
 from skills_vc.errors import SkillsVCError
 from skills_vc.services import mapping
 
@@ -23,8 +24,7 @@ def map_command(
     try:
         result = mapping.suggest(text, lang=lang, template_id=template, limit=limit)
     except SkillsVCError as exc:
-        typer.echo(f"error: {exc.code}: {exc.detail}", err=True)
-        raise typer.Exit(2) from None
+        raise fail(exc) from None
     if json_output:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return

@@ -8,39 +8,19 @@ database is configured), and status lists only from files given with ``--status-
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import typer
 
-from skills_vc.config import get_settings, load_master_key
+from skills_vc.cli_support import fail, service_context
 from skills_vc.core.offline import verify_offline
 from skills_vc.core.skills.index import check_lang
 from skills_vc.core.trustlist import TrustListError, verify_trust_list
 from skills_vc.errors import SkillsVCError
 from skills_vc.services import associations, certificate, paper, qr_scan, trust_list
-from skills_vc.services.context import ServiceContext, transaction
-from skills_vc.store.session import make_engine, make_session_factory
 
 __all__ = ["certificate_command", "trust_list_export", "verify_qr"]
-
-
-@contextmanager
-def _context() -> Iterator[ServiceContext]:
-    settings = get_settings()
-    engine = make_engine(settings.resolved_database_url)
-    try:
-        with transaction(make_session_factory(engine)) as session:
-            yield ServiceContext(session=session, settings=settings, master_key=load_master_key(settings))
-    finally:
-        engine.dispose()
-
-
-def _fail(exc: SkillsVCError | TrustListError) -> typer.Exit:
-    typer.echo(f"error: {exc.code}: {exc.detail}", err=True)
-    return typer.Exit(2)
 
 
 def trust_list_export(
@@ -49,11 +29,11 @@ def trust_list_export(
 ) -> None:
     """Write the operator-signed trust list (and optionally the operator's public key) to files."""
     try:
-        with _context() as ctx:
+        with service_context() as ctx:
             signed = trust_list.signed_trust_list(ctx)
             jwk = trust_list.operator_jwk(ctx)
     except SkillsVCError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     output.write_text(signed.token + "\n", encoding="ascii")
     if operator_key_output is not None:
         operator_key_output.write_text(json.dumps(jwk) + "\n", encoding="ascii")
@@ -63,7 +43,7 @@ def trust_list_export(
 def _operator_jwk(path: Path | None) -> dict[str, str]:
     if path is not None:
         return dict(json.loads(path.read_text("utf-8")))
-    with _context() as ctx:
+    with service_context() as ctx:
         return trust_list.operator_jwk(ctx)
 
 
@@ -94,9 +74,9 @@ def verify_qr(
         )
         groups = certificate.grouped_skills([s["targetUrl"] for s in skills], lang_)
     except (SkillsVCError, TrustListError) as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     except OSError as exc:
-        raise _fail(SkillsVCError(f"{exc.filename}: {exc.strerror}", code="file_unreadable")) from None
+        raise fail(SkillsVCError(f"{exc.filename}: {exc.strerror}", code="file_unreadable")) from None
     if json_output:
         typer.echo(json.dumps({**report.as_dict(), "skills": groups}, ensure_ascii=False, indent=2))
     else:
@@ -122,12 +102,12 @@ def certificate_command(
 ) -> None:
     """Write the printable certificate (one A4 page) of a credential, and optionally its QR."""
     try:
-        with _context() as ctx:
+        with service_context() as ctx:
             owner = associations.get(ctx, association)
             pdf = certificate.certificate_pdf(ctx, owner, credential_id, lang)
             text = paper.qr_text(ctx, owner, credential_id)
     except SkillsVCError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     output.write_bytes(pdf)
     if qr_png is not None:
         qr_png.write_bytes(paper.qr_png(text))

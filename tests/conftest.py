@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
+from typer.testing import CliRunner
 
 from skills_vc.api.app import create_app
-from skills_vc.config import Settings
+from skills_vc.config import Settings, get_settings
 from skills_vc.store.migrate import upgrade
 from skills_vc.store.session import make_engine
 from skills_vc.store.tables import Base
@@ -202,6 +203,17 @@ class Platform:
 
 def check(report: dict[str, Any], name: str) -> dict[str, Any]:
     return next(c for c in report["checks"] if c["check"] == name)
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
+    """The command line on a fresh SQLite database in ``tmp_path/var``, run from the repository."""
+    monkeypatch.setenv("SKILLS_VC_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("SKILLS_VC_DATABASE_URL", raising=False)
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    get_settings.cache_clear()
+    yield CliRunner()
+    get_settings.cache_clear()
 
 
 @pytest.fixture

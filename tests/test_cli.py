@@ -4,26 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from skills_vc.cli import app
-from skills_vc.config import get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    monkeypatch.setenv("SKILLS_VC_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.delenv("SKILLS_VC_DATABASE_URL", raising=False)
-    monkeypatch.chdir(ROOT)
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
 
 
 def test_demo_issue_verify_revoke(cli: CliRunner, tmp_path: Path) -> None:

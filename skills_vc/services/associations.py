@@ -21,7 +21,14 @@ from skills_vc.core.verify import TrustLookup
 from skills_vc.errors import ConflictError, NotFoundError, SkillsVCError, ValidationFailed
 from skills_vc.services.context import ServiceContext
 from skills_vc.store import associations as repo
-from skills_vc.store.tables import AccreditationEventRow, ApiKey, Association, AssociationKey, AuditEvent
+from skills_vc.store.tables import (
+    AccreditationEventRow,
+    ApiKey,
+    Association,
+    AssociationKey,
+    AuditEvent,
+    PlatformKey,
+)
 
 __all__ = [
     "NewAssociation",
@@ -38,6 +45,7 @@ __all__ = [
     "rotate_key",
     "signer_for",
     "trust_lookup",
+    "unseal_signer",
 ]
 
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,62}[a-z0-9])$")
@@ -215,14 +223,18 @@ def signer_for(ctx: ServiceContext, association: Association) -> Signer:
     if not current:
         raise SkillsVCError("the association has no active signing key", code="no_signing_key")
     key = current[-1]
-    kid = f"{did_of(ctx, association)}#{key.fragment}"
+    return unseal_signer(ctx, key, f"{did_of(ctx, association)}#{key.fragment}")
+
+
+def unseal_signer(ctx: ServiceContext, key: AssociationKey | PlatformKey, kid: str) -> Signer:
+    """A signer for a stored key, decrypted with the master key (bound to its key id)."""
     try:
         private = keylib.open_sealed(
             keylib.SealedKey(key.private_nonce, key.private_ciphertext), ctx.master_key, kid
         )
     except InvalidTag:
         raise SkillsVCError(
-            "the signing key cannot be decrypted with the configured master key", code="master_key_mismatch"
+            f"the key {kid} cannot be decrypted with the configured master key", code="master_key_mismatch"
         ) from None
     return Signer(key=private, kid=kid, algorithm=key.algorithm)
 

@@ -11,8 +11,6 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from cryptography.exceptions import InvalidTag
-
 from skills_vc.core import keys as keylib
 from skills_vc.core.formats import Signer
 from skills_vc.core.formats.qr import short_kid
@@ -23,7 +21,6 @@ from skills_vc.core.trustlist import (
     TrustList,
     sign_trust_list,
 )
-from skills_vc.errors import SkillsVCError
 from skills_vc.services import associations
 from skills_vc.services.context import ServiceContext
 from skills_vc.store import associations as association_repo
@@ -83,16 +80,7 @@ def _key(ctx: ServiceContext) -> PlatformKey:
 def operator_signer(ctx: ServiceContext) -> Signer:
     """The operator's trust list signing key (created, sealed and stored on first use)."""
     key = _key(ctx)
-    kid = _associated(ctx, key.fragment)
-    try:
-        private = keylib.open_sealed(
-            keylib.SealedKey(key.private_nonce, key.private_ciphertext), ctx.master_key, kid
-        )
-    except InvalidTag:
-        raise SkillsVCError(
-            "the operator key cannot be decrypted with the configured master key", code="master_key_mismatch"
-        ) from None
-    return Signer(key=private, kid=kid, algorithm=key.algorithm)
+    return associations.unseal_signer(ctx, key, _associated(ctx, key.fragment))
 
 
 def operator_jwk(ctx: ServiceContext) -> dict[str, str]:

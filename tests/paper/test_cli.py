@@ -3,45 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-import typer
 from typer.testing import CliRunner
 
-from skills_vc.cli import app as main_app
-from skills_vc.cli_paper import certificate_command, trust_list_export, verify_qr
-from skills_vc.config import get_settings
+from skills_vc.cli import app
 from skills_vc.core import keys
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    monkeypatch.setenv("SKILLS_VC_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.delenv("SKILLS_VC_DATABASE_URL", raising=False)
-    monkeypatch.chdir(ROOT)
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
-
-
-def _app() -> typer.Typer:
-    app = typer.Typer()
-    trust = typer.Typer()
-    trust.command("export")(trust_list_export)
-    app.add_typer(trust, name="trust-list")
-    app.command("verify-qr")(verify_qr)
-    app.command("certificate")(certificate_command)
-    return app
-
-
 def test_export_print_and_verify_offline(cli: CliRunner, tmp_path: Path) -> None:
-    assert cli.invoke(main_app, ["demo"]).exit_code == 0
+    assert cli.invoke(app, ["demo"]).exit_code == 0
     demo = json.loads((tmp_path / "var" / "demo-credentials.json").read_text())
-    app = _app()
     trust_file, operator_file = tmp_path / "trust.jwt", tmp_path / "operator.json"
     exported = cli.invoke(
         app, ["trust-list", "export", "-o", str(trust_file), "--operator-key-output", str(operator_file)]
