@@ -12,10 +12,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
-from jwt.algorithms import ECAlgorithm, OKPAlgorithm
-
-from skills_vc.core.keys import PrivateKey, b64url, b64url_decode, public_key_from_jwk
+from skills_vc.core.jws import (
+    ALGORITHMS,
+    JwsFormatError,
+    compact_json,
+    json_object,
+    sign_compact,
+    split_compact,
+    verify_signature,
+)
+from skills_vc.core.keys import PrivateKey, b64url, public_key_from_jwk
 
 __all__ = [
     "TRUST_LIST_TYP",
@@ -29,10 +35,6 @@ __all__ = [
 ]
 
 TRUST_LIST_TYP = "trust-list+jwt"
-_ALGORITHMS: dict[str, OKPAlgorithm | ECAlgorithm] = {
-    "EdDSA": OKPAlgorithm(),
-    "ES256": ECAlgorithm(ECAlgorithm.SHA256),
-}
 
 
 class TrustListError(Exception):
@@ -97,16 +99,14 @@ def _entry_json(entry: TrustEntry) -> dict[str, Any]:
 
 def sign_trust_list(trust_list: TrustList, key: PrivateKey, kid: str, algorithm: str) -> str:
     """The trust list as a compact JWS signed with the operator's key."""
-    header = b64url(orjson.dumps({"alg": algorithm, "kid": kid, "typ": TRUST_LIST_TYP}))
+    header = b64url(compact_json({"alg": algorithm, "kid": kid, "typ": TRUST_LIST_TYP}))
     payload = {
         "iss": trust_list.issuer,
         "iat": trust_list.issued_at,
         "exp": trust_list.expires_at,
         "entries": [_entry_json(e) for e in trust_list.entries],
     }
-    signing_input = f"{header}.{b64url(orjson.dumps(payload))}"
-    signature = _ALGORITHMS[algorithm].sign(signing_input.encode("ascii"), key)  # type: ignore[arg-type]
-    return f"{signing_input}.{b64url(signature)}"
+    return sign_compact(header, payload, key, algorithm)
 
 
 def _moment(value: Any) -> datetime | None:
@@ -149,37 +149,22 @@ def _parse_entry(raw: Any) -> TrustEntry:
 
 def verify_trust_list(token: str, operator_jwk: dict[str, Any], *, now: datetime) -> TrustList:
     """Check the list's signature against the pinned operator key and its validity period at ``now``."""
-    parts = token.strip().split(".")
-    if len(parts) != 3:
-        raise TrustListError("trust_list_malformed", "the trust list is not a compact JWS")
+    token = token.strip()
     try:
-        header = orjson.loads(b64url_decode(parts[0]))
-        payload = orjson.loads(b64url_decode(parts[1]))
-        signature = b64url_decode(parts[2])
-    except (ValueError, orjson.JSONDecodeError):
-        raise TrustListError("trust_list_malformed", "the trust list is not readable") from None
-    if (
-        not isinstance(header, dict)
-        or header.get("typ") != TRUST_LIST_TYP
-        or header.get("alg") not in _ALGORITHMS
-    ):
+        header_bytes, payload_bytes, signature = split_compact(token)
+        header, payload = json_object(header_bytes), json_object(payload_bytes)
+    except JwsFormatError as exc:
+        raise TrustListError("trust_list_malformed", f"the trust list is not a readable JWS: {exc}") from None
+    if header.get("typ") != TRUST_LIST_TYP or header.get("alg") not in ALGORITHMS:
         raise TrustListError("trust_list_malformed", "the JOSE header is not that of a trust list")
     try:
         pinned = public_key_from_jwk(operator_jwk)
     except (ValueError, KeyError) as exc:
         raise TrustListError("trust_list_malformed", f"the pinned operator key is unusable: {exc}") from None
-    algorithm = _ALGORITHMS[header["alg"]]
-    signing_input = f"{parts[0]}.{parts[1]}".encode("ascii")
-    try:
-        valid = algorithm.verify(signing_input, pinned, signature)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        valid = False
-    if not valid:
+    if not verify_signature(token, header["alg"], pinned, signature):
         raise TrustListError(
             "trust_list_foreign_signature", "the trust list is not signed by the pinned operator key"
         )
-    if not isinstance(payload, dict):
-        raise TrustListError("trust_list_malformed", "the trust list payload is not an object")
     iat, exp = payload.get("iat"), payload.get("exp")
     if not isinstance(iat, int) or not isinstance(exp, int):
         raise TrustListError("trust_list_malformed", "the trust list has no iat/exp")

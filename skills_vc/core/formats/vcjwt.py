@@ -8,14 +8,19 @@ Claims added beside the credential's own properties: ``iss`` (the issuer id), ``
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
-import orjson
-from jwt.algorithms import ECAlgorithm, OKPAlgorithm
-
 from skills_vc.core.formats import KeyResolver, ProofError, SecuredCredential, Signer
+from skills_vc.core.jws import (
+    ALGORITHMS,
+    JwsFormatError,
+    compact_json,
+    json_object,
+    sign_compact,
+    split_compact,
+    verify_signature,
+)
 from skills_vc.core.keys import b64url, b64url_decode
 
 __all__ = ["ENVELOPE_PREFIX", "VcJwt", "issuer_id", "unwrap_envelope", "wrap_envelope"]
@@ -66,8 +71,7 @@ class VcJwt:
 
     def secure_many(self, credentials: Sequence[dict[str, Any]], signer: Signer, *, now: int) -> list[str]:
         """Sign each credential; the protected header is the same for all and encoded once."""
-        header = b64url(_compact_json({"alg": signer.algorithm, "kid": signer.kid, "typ": "vc+jwt"}))
-        algorithm = _ALGORITHMS[signer.algorithm]
+        header = b64url(compact_json({"alg": signer.algorithm, "kid": signer.kid, "typ": "vc+jwt"}))
         tokens = []
         for credential in credentials:
             iss = issuer_id(credential)
@@ -76,9 +80,7 @@ class VcJwt:
             payload = {**credential, "iss": iss, "iat": now}
             if isinstance(credential.get("id"), str):
                 payload["jti"] = credential["id"]
-            signing_input = f"{header}.{b64url(_compact_json(payload))}"
-            signature = algorithm.sign(signing_input.encode("ascii"), signer.key)  # type: ignore[arg-type]
-            tokens.append(f"{signing_input}.{b64url(signature)}")
+            tokens.append(sign_compact(header, payload, signer.key, signer.algorithm))
         return tokens
 
     def read(self, secured: str) -> dict[str, Any]:
@@ -89,10 +91,13 @@ class VcJwt:
         token = unwrap_envelope(presented)
         if token is None:
             raise ProofError("malformed_credential", "not a vc+jwt")
-        header_bytes, payload_bytes, signature = _split_canonical(token)
+        try:
+            header_bytes, payload_bytes, signature = split_compact(token)
+        except JwsFormatError as exc:
+            raise ProofError("malformed_credential", str(exc)) from None
         header = _json_object(header_bytes, "header")
         alg = header.get("alg")
-        if alg not in _ALGORITHMS:
+        if alg not in ALGORITHMS:
             raise ProofError(
                 "unsupported_algorithm",
                 f"algorithm {alg!r} is not accepted (accepted: EdDSA, ES256)",
@@ -109,58 +114,20 @@ class VcJwt:
             raise ProofError(
                 "unsupported_algorithm", f"key {kid} signs with {key.algorithm}, the token says {alg}"
             )
-        signing_input = token.rsplit(".", 1)[0].encode("ascii")
-        if not _ALGORITHMS[alg].verify(signing_input, key.key, signature):  # type: ignore[arg-type]
+        if not verify_signature(token, alg, key.key, signature):
             raise ProofError("signature_invalid", "the signature does not match the content")
         return _checked_payload(_json_object(payload_bytes, "payload"), key.controller, kid, token)
 
 
-# pyjwt's algorithm objects sign and check signatures (with ES256's JOSE r||s encoding); which
-# one applies is fixed by the key, never taken from a token alone.
-_ALGORITHMS: dict[str, OKPAlgorithm | ECAlgorithm] = {
-    "EdDSA": OKPAlgorithm(),
-    "ES256": ECAlgorithm(ECAlgorithm.SHA256),
-}
-
-
-def _compact_json(value: dict[str, Any]) -> bytes:
-    """Compact UTF-8 JSON (what ``json.dumps(separators=(",", ":"), ensure_ascii=False)`` gives)."""
-    return orjson.dumps(value)
-
-
 def _json_object(data: bytes, part: str) -> dict[str, Any]:
     try:
-        value = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise ProofError("malformed_credential", f"the JWT {part} is not JSON") from exc
-    if not isinstance(value, dict):
-        raise ProofError("malformed_credential", f"the JWT {part} is not a JSON object")
-    return value
+        return json_object(data)
+    except JwsFormatError as exc:
+        raise ProofError("malformed_credential", f"the JWT {part} is {exc}") from None
 
 
 # Claims VC-JOSE-COSE adds beside the credential's own properties.
 _JWT_CLAIMS = frozenset({"iss", "iat", "jti", "exp", "nbf"})
-_B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
-
-
-def _split_canonical(token: str) -> tuple[bytes, bytes, bytes]:
-    """The three decoded segments of a compact JWS.
-
-    Each must be canonical base64url: otherwise two different texts would carry the same signed
-    bytes, and a changed character could go unnoticed.
-    """
-    segments = token.split(".")
-    if len(segments) != 3:
-        raise ProofError("malformed_credential", "a compact JWT has three segments")
-    decoded = []
-    for segment in segments:
-        if not _B64URL.match(segment) or len(segment) % 4 == 1:
-            raise ProofError("malformed_credential", "a JWT segment is not base64url")
-        raw = b64url_decode(segment)
-        if b64url(raw) != segment:
-            raise ProofError("malformed_credential", "a JWT segment is not canonical base64url")
-        decoded.append(raw)
-    return decoded[0], decoded[1], decoded[2]
 
 
 def _checked_payload(payload: dict[str, Any], controller: str, kid: str, token: str) -> SecuredCredential:
