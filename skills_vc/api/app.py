@@ -10,8 +10,10 @@ from sqlalchemy import Engine
 
 from skills_vc import __version__
 from skills_vc.api.errors import BodySizeLimit, install_error_handlers
+from skills_vc.api.pages import install_pages
 from skills_vc.api.routes import credentials, mapping, paper, records, registry, status, vcapi
 from skills_vc.config import Settings, get_settings, load_master_key, load_operator_key
+from skills_vc.services import qr_scan
 from skills_vc.services.context import utc_now
 from skills_vc.services.verification import RemoteStatusLists
 from skills_vc.store.session import make_engine, make_session_factory
@@ -44,7 +46,12 @@ def create_app(
     app.state.clock = clock
     app.state.remote_lists = RemoteStatusLists(max_age_seconds=settings.status_cache_seconds)
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        limit=settings.max_body_bytes,
+        upload_paths=frozenset({"/verify", "/verify/qr"}),
+        upload_limit=qr_scan.MAX_UPLOAD_BYTES,
+    )
     # vcapi first: its fixed paths (/credentials/issue...) must win over /credentials/{id}.
     routers = (
         vcapi.router,
@@ -57,4 +64,5 @@ def create_app(
     )
     for router in routers:
         app.include_router(router)
+    install_pages(app)
     return app

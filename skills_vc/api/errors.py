@@ -66,19 +66,28 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 class BodySizeLimit:
-    """Refuses request bodies over ``limit`` bytes with 413, whether announced or streamed."""
+    """Refuses request bodies over ``limit`` bytes with 413, whether announced or streamed.
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    ``upload_paths`` take scans and photos of certificates: they get ``upload_limit`` instead (plus
+    room for the multipart framing), and their routes check the file itself.
+    """
+
+    def __init__(
+        self, app: ASGIApp, limit: int, upload_paths: frozenset[str] = frozenset(), upload_limit: int = 0
+    ) -> None:
         self.app = app
-        self.limit = limit
+        self.default_limit = limit
+        self.upload_paths = upload_paths
+        self.upload_limit = upload_limit + 64 * 1024
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.upload_limit if scope.get("path") in self.upload_paths else self.default_limit
         declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await self._refuse(send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(send, limit)
             return
         seen = 0
         too_large = False
@@ -88,7 +97,7 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.limit:
+                if seen > limit:
                     too_large = True
                     raise _TooLarge
             return message
@@ -101,11 +110,11 @@ class BodySizeLimit:
         with contextlib.suppress(_TooLarge):
             await self.app(scope, limited_receive, guarded_send)
         if too_large:
-            await self._refuse(send)
+            await self._refuse(send, limit)
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, send: Send, limit: int) -> None:
         response = JSONResponse(
-            {"error": "payload_too_large", "detail": f"request bodies are limited to {self.limit} bytes"},
+            {"error": "payload_too_large", "detail": f"request bodies are limited to {limit} bytes"},
             status_code=413,
         )
         await send({"type": "http.response.start", "status": 413, "headers": response.raw_headers})

@@ -168,7 +168,7 @@ def certificate_pdf(ctx: ServiceContext, association: Association, credential_id
     _draw_qr(canvas, qr, right - _QR_WIDTH, height - 20 * mm - _QR_WIDTH)
     y, column = 30 * mm, right - left
     write(f"{texts['id']}: {credential['id']}", regular, 8, 4.5 * mm)
-    write(texts["how"].format(url=ctx.settings.public_url.rstrip("/") + "/verify/qr"), regular, 8, 4.5 * mm)
+    write(texts["how"].format(url=ctx.settings.public_url.rstrip("/") + "/verify"), regular, 8, 4.5 * mm)
     write(ESCO_ATTRIBUTION, regular, 7, 4 * mm)
     canvas.showPage()
     canvas.save()

@@ -10,8 +10,10 @@ from PIL import Image, UnidentifiedImageError
 
 from skills_vc.errors import ValidationFailed
 
-__all__ = ["MAX_PDF_PAGES", "MAX_PIXELS", "read_qr"]
+__all__ = ["MAX_PDF_PAGES", "MAX_PIXELS", "MAX_UPLOAD_BYTES", "read_qr"]
 
+# The largest photo or scan of a certificate accepted for reading (the pages and the API agree).
+MAX_UPLOAD_BYTES = 4 * 1024 * 1024
 MAX_PIXELS = 40_000_000
 MAX_PDF_PAGES = 3
 _PDF_DPI = 200

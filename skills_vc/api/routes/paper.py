@@ -15,7 +15,7 @@ from skills_vc.services import certificate, paper, qr_scan, trust_list
 
 router = APIRouter(tags=["paper credential"])
 
-MAX_UPLOAD_BYTES = 4 * 1024 * 1024
+MAX_UPLOAD_BYTES = qr_scan.MAX_UPLOAD_BYTES
 Lang = Annotated[str, Query(pattern="^(fr|nl|en)$", description="fr, nl or en")]
 
 
