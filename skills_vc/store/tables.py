@@ -101,21 +101,28 @@ class AccreditationEventRow(Base):
     association: Mapped[Association] = relationship(back_populates="events")
 
 
-class AssociationKey(Base):
+class SealedKeyColumns:
+    """The columns of a stored signing key: its public JWK and its sealed private half."""
+
+    fragment: Mapped[str] = mapped_column(String(64))
+    key_type: Mapped[str] = mapped_column(String(16))
+    algorithm: Mapped[str] = mapped_column(String(16))
+    public_jwk: Mapped[dict[str, Any]]
+    # AES-256-GCM ciphertext of the PKCS#8 private key, bound to the key's id.
+    private_nonce: Mapped[bytes] = mapped_column(LargeBinary)
+    private_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+    retired_at: Mapped[datetime | None]
+
+
+class AssociationKey(SealedKeyColumns, Base):
+    """An association's key; the private half is bound to ``<did>#<fragment>``."""
+
     __tablename__ = "association_keys"
     __table_args__ = (UniqueConstraint("association_id", "fragment"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     association_id: Mapped[int] = mapped_column(ForeignKey("associations.id"), index=True)
-    fragment: Mapped[str] = mapped_column(String(64))
-    key_type: Mapped[str] = mapped_column(String(16))
-    algorithm: Mapped[str] = mapped_column(String(16))
-    public_jwk: Mapped[dict[str, Any]]
-    # AES-256-GCM ciphertext of the PKCS#8 private key, bound to "<did>#<fragment>".
-    private_nonce: Mapped[bytes] = mapped_column(LargeBinary)
-    private_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime]
-    retired_at: Mapped[datetime | None]
 
 
 class ApiKey(Base):
@@ -213,20 +220,12 @@ class AuditEvent(Base):
     at: Mapped[datetime]
 
 
-class PlatformKey(Base):
-    """A key of the platform itself (the operator's trust list signing key), sealed like association keys."""
+class PlatformKey(SealedKeyColumns, Base):
+    """A key of the platform itself (the operator's trust list signing key); the private half is
+    bound to ``platform:<purpose>#<fragment>``."""
 
     __tablename__ = "platform_keys"
     __table_args__ = (UniqueConstraint("purpose", "fragment"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     purpose: Mapped[str] = mapped_column(String(32))
-    fragment: Mapped[str] = mapped_column(String(64))
-    key_type: Mapped[str] = mapped_column(String(16))
-    algorithm: Mapped[str] = mapped_column(String(16))
-    public_jwk: Mapped[dict[str, Any]]
-    # AES-256-GCM ciphertext of the PKCS#8 private key, bound to "platform:<purpose>#<fragment>".
-    private_nonce: Mapped[bytes] = mapped_column(LargeBinary)
-    private_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime]
-    retired_at: Mapped[datetime | None]
