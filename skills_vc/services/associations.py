@@ -16,6 +16,7 @@ from skills_vc.core import keys as keylib
 from skills_vc.core.dids import VerificationKey, did_document, did_for
 from skills_vc.core.enterprise import format_enterprise_number, normalize_enterprise_number
 from skills_vc.core.formats import KeyResolver, ProofError, ResolvedKey, Signer
+from skills_vc.core.formats.qr import PaperKey
 from skills_vc.core.trust import TRANSITIONS, AccreditationEvent, AccreditationStatus, status_at
 from skills_vc.core.verify import TrustLookup
 from skills_vc.errors import ConflictError, NotFoundError, SkillsVCError, ValidationFailed
@@ -257,6 +258,9 @@ def key_resolver(ctx: ServiceContext) -> KeyResolver:
     def resolve(kid: str) -> ResolvedKey:
         if kid in cache:
             return cache[kid]
+        if _SHORT_KID.match(kid):
+            cache[kid] = _paper_key(ctx, kid)
+            return cache[kid]
         did, _, fragment = kid.partition("#")
         slug = _slug_of_did(ctx, did)
         association = repo.by_slug(ctx.session, slug) if slug else None
@@ -275,6 +279,28 @@ def key_resolver(ctx: ServiceContext) -> KeyResolver:
         raise ProofError("unknown_key", f"{kid} is not a key of {did}")
 
     return resolve
+
+
+_SHORT_KID = re.compile(r"^[0-9a-f]{16}$")
+
+
+def _paper_key(ctx: ServiceContext, short: str) -> PaperKey:
+    """The key a paper QR names by its short kid: the first 8 bytes of the JWK thumbprint, which is
+    the key's fragment, so the registry finds it by the fragment's first characters."""
+    wanted = bytes.fromhex(short)
+    for key in repo.keys_with_fragment_prefix(ctx.session, keylib.b64url(wanted)[:10]):
+        if keylib.b64url_decode(key.fragment)[:8] == wanted:
+            association = key.association
+            did = did_of(ctx, association)
+            return PaperKey(
+                kid=f"{did}#{key.fragment}",
+                controller=did,
+                algorithm=key.algorithm,
+                key=keylib.public_key_from_jwk(key.public_jwk),
+                slug=association.slug,
+                status_list_base=f"{ctx.settings.resolved_status_list_base_url}/{association.slug}",
+            )
+    raise ProofError("unknown_key", f"{short} is not the short id of a registered key")
 
 
 def trust_lookup(ctx: ServiceContext) -> TrustLookup:

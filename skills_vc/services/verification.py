@@ -15,9 +15,6 @@ from urllib.parse import urlsplit
 import httpx
 
 from skills_vc.core.checks import Report
-from skills_vc.core.formats.qr import PREFIX as QR_PREFIX
-from skills_vc.core.offline import context_from_trust_list
-from skills_vc.core.trustlist import verify_trust_list
 from skills_vc.core.verify import (
     StatusListLoader,
     StatusListUnavailable,
@@ -26,7 +23,7 @@ from skills_vc.core.verify import (
     verify_presented,
 )
 from skills_vc.errors import SkillsVCError
-from skills_vc.services import associations, trust_list
+from skills_vc.services import associations
 from skills_vc.services.context import ServiceContext
 from skills_vc.services.status_lists import signed_list
 
@@ -98,13 +95,8 @@ def status_loader(ctx: ServiceContext, remote: RemoteStatusLists) -> StatusListL
 
 def verify(ctx: ServiceContext, presented: Any, remote: RemoteStatusLists) -> Report:
     """Run every named check on ``presented`` (a vc+jwt, an envelope, a paper QR text)."""
+    # The registry resolves a vc+jwt's DID URL and a paper QR's short key id alike.
     load = status_loader(ctx, remote)
-    if isinstance(presented, str) and presented.strip().startswith(QR_PREFIX):
-        # A paper QR names its key by a short id that the signed trust list resolves: it is
-        # checked as an offline verifier checks it, with the current list and live status.
-        signed = trust_list.signed_trust_list(ctx)
-        listed = verify_trust_list(signed.token, trust_list.operator_jwk(ctx), now=ctx.now())
-        return verify_presented(presented, context_from_trust_list(listed, load, ctx.now()))
     return verify_presented(
         presented,
         VerifyContext(

@@ -26,6 +26,7 @@ __all__ = [
     "by_slug",
     "exists",
     "keys_of",
+    "keys_with_fragment_prefix",
     "list_all",
     "retire_keys",
 ]
@@ -74,6 +75,14 @@ def keys_of(session: Session, association_id: int) -> Sequence[AssociationKey]:
         select(AssociationKey)
         .where(AssociationKey.association_id == association_id)
         .order_by(AssociationKey.id)
+    ).all()
+
+
+def keys_with_fragment_prefix(session: Session, prefix: str) -> Sequence[AssociationKey]:
+    """Keys whose fragment starts with ``prefix`` (a paper QR names a key by such a prefix)."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return session.scalars(
+        select(AssociationKey).where(AssociationKey.fragment.like(escaped + "%", escape="\\"))
     ).all()
 
 

@@ -124,6 +124,8 @@ class AssociationKey(SealedKeyColumns, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     association_id: Mapped[int] = mapped_column(ForeignKey("associations.id"), index=True)
 
+    association: Mapped[Association] = relationship(lazy="joined")
+
 
 class ApiKey(Base):
     __tablename__ = "api_keys"

@@ -186,3 +186,24 @@ def test_es256_association_qr_verifies(platform: Platform) -> None:
     text = platform.client.get(f"/credentials/{body['id']}/qr.txt", headers=association["headers"]).text
     response = platform.client.post("/verify/qr", json={"qr": text})
     assert response.status_code == 200, response.text
+
+
+def test_online_qr_verification_resolves_keys_in_the_registry(platform: Platform) -> None:
+    """A QR signed by a key the registry does not hold is an unknown key; one signed by a
+    registered association that was never accredited verifies its signature but not its issuer."""
+    from skills_vc.core.formats.qr import encode
+    from skills_vc.core.paper import short_issuer_id
+    from tests.paper.helpers import Issuer, claims, qr_text
+
+    stranger = platform.client.post("/verify/qr", json={"qr": qr_text(Issuer(slug="inconnue"))})
+    assert stranger.status_code == 400 and check(stranger.json(), "signature")["code"] == "unknown_key"
+
+    pending = platform.register("en-attente", accredit=False)
+    signer = platform.signer("en-attente")
+    did = signer.kid.partition("#")[0]
+    text = encode(claims(Issuer(slug="en-attente"), issuer=short_issuer_id(did)), signer)
+    response = platform.client.post("/verify/qr", json={"qr": text})
+    assert response.status_code == 400
+    assert check(response.json(), "signature")["code"] == "signature_valid"
+    assert check(response.json(), "issuer_trusted")["code"] == "issuer_not_trusted"
+    assert pending["did"] == did
