@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.orm import Session
 
 from skills_vc.errors import AuthenticationError, ForbiddenError
 from skills_vc.services import associations
@@ -15,17 +16,22 @@ from skills_vc.services.verification import RemoteStatusLists
 from skills_vc.store import associations as association_repo
 from skills_vc.store.tables import Association
 
-__all__ = ["AssociationDep", "ContextDep", "OperatorDep", "RemoteListsDep"]
+__all__ = ["AssociationDep", "ContextDep", "OperatorDep", "RemoteListsDep", "service_context"]
+
+
+def service_context(request: Request, session: Session) -> ServiceContext:
+    """A service context on ``session`` with the application's settings, master key and clock."""
+    state = request.app.state
+    return ServiceContext(
+        session=session, settings=state.settings, master_key=state.master_key, clock=state.clock
+    )
 
 
 def _context(request: Request) -> Iterator[ServiceContext]:
     """One transaction per request: committed when the handler returns, rolled back if it raises."""
-    state = request.app.state
-    session = state.session_factory()
+    session = request.app.state.session_factory()
     try:
-        yield ServiceContext(
-            session=session, settings=state.settings, master_key=state.master_key, clock=state.clock
-        )
+        yield service_context(request, session)
         session.commit()
     except BaseException:
         session.rollback()

@@ -8,26 +8,23 @@ status; a visitor who is not signed in is sent to the sign-in form.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
-from fastapi.routing import APIRoute
-from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from skills_vc.api.deps import ContextDep
+from skills_vc.api.deps import ContextDep, service_context
 from skills_vc.api.pages import security
+from skills_vc.api.pages.error_pages import error_page_route
 from skills_vc.api.pages.routes import render
 from skills_vc.api.pages.security import PageSession
 from skills_vc.core.enterprise import format_enterprise_number
 from skills_vc.core.trust import TRANSITIONS, AccreditationStatus
-from skills_vc.errors import AuthenticationError, SkillsVCError, ValidationFailed
+from skills_vc.errors import AuthenticationError, ValidationFailed
 from skills_vc.services import associations
 from skills_vc.services.context import ServiceContext
 
@@ -86,12 +83,9 @@ PageContext = Annotated[ServiceContext, Depends(_page_context)]
 
 @contextmanager
 def _read_only(request: Request) -> Iterator[ServiceContext]:
-    state = request.app.state
-    session = state.session_factory()
+    session = request.app.state.session_factory()
     try:
-        yield ServiceContext(
-            session=session, settings=state.settings, master_key=state.master_key, clock=state.clock
-        )
+        yield service_context(request, session)
     finally:
         session.rollback()
         session.close()
@@ -135,29 +129,6 @@ def _error_page(request: Request, code: str, status: int) -> Response:
     return _page(request, ctx, session, status, error=code)
 
 
-class _OperatorRoute(APIRoute):
-    """Renders errors as the operator page with a message (or sends the visitor to sign in)."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def page_handler(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except SkillsVCError as exc:
-                code, status = exc.code, exc.status
-            except RequestValidationError:
-                code, status = "invalid_request", 400
-            except StarletteHTTPException as exc:
-                if exc.status_code >= 500:
-                    raise
-                code, status = "invalid_request", exc.status_code
-            # The error page reads the database: not on the event loop.
-            return await run_in_threadpool(_error_page, request, code, status)
-
-        return page_handler
-
-
 def _signed_in(request: Request) -> PageSession:
     session = security.current_session(request)
     if session is None or session.role != ROLE:
@@ -175,7 +146,7 @@ def _csrf_checked(session: SignedIn, csrf_token: Annotated[str, Form()] = "") ->
 
 CsrfChecked = Annotated[PageSession, Depends(_csrf_checked)]
 
-router = APIRouter(tags=["web pages"], route_class=_OperatorRoute, include_in_schema=False)
+router = APIRouter(tags=["web pages"], route_class=error_page_route(_error_page), include_in_schema=False)
 
 
 @router.get(LOGIN_PATH, response_model=None)

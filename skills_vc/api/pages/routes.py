@@ -6,21 +6,19 @@ reader's language and the error's own HTTP status, never as JSON and never as a 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from typing import Any
 from urllib.parse import quote
 
 import orjson
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
-from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from skills_vc.api.deps import ContextDep, RemoteListsDep
+from skills_vc.api.pages.error_pages import error_page_route
 from skills_vc.api.pages.i18n import LANGS, choose_lang, environment
 from skills_vc.api.pages.inputs import UPLOAD_LIMIT_BYTES, read_presented
-from skills_vc.errors import SkillsVCError, ValidationFailed
+from skills_vc.errors import ValidationFailed
 from skills_vc.services import presentation, verification
 from skills_vc.services.context import ServiceContext
 from skills_vc.services.verification import RemoteStatusLists
@@ -64,26 +62,11 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     return response
 
 
-class _PageRoute(APIRoute):
-    """Renders the service's errors (and malformed form posts) as the form page with a message."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def page_handler(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except SkillsVCError as exc:
-                return render(request, "verify.html", exc.status, error=exc.code)
-            except StarletteHTTPException as exc:
-                if exc.status_code >= 500:
-                    raise
-                return render(request, "verify.html", exc.status_code, error="invalid_request")
-
-        return page_handler
+def _error_page(request: Request, code: str, status: int) -> Response:
+    return render(request, "verify.html", status, error=code)
 
 
-router = APIRouter(tags=["web pages"], route_class=_PageRoute, include_in_schema=False)
+router = APIRouter(tags=["web pages"], route_class=error_page_route(_error_page), include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
