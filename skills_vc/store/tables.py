@@ -30,8 +30,11 @@ __all__ = [
     "AssociationKey",
     "AuditEvent",
     "Base",
+    "BulkImport",
     "Credential",
     "PlatformKey",
+    "SignInFailure",
+    "StaffAccount",
     "StatusListDocument",
     "Volunteer",
 ]
@@ -151,6 +154,8 @@ class Volunteer(Base):
 
 class Activity(Base):
     __tablename__ = "activities"
+    # A row of a bulk import is recorded once per association, whatever file it comes in.
+    __table_args__ = (UniqueConstraint("association_id", "import_key"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     association_id: Mapped[int] = mapped_column(ForeignKey("associations.id"), index=True)
@@ -171,6 +176,9 @@ class Activity(Base):
     # What the mapper suggested when the activity was recorded, kept for the record.
     suggested_skills: Mapped[list[Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
+    # Set for activities recorded from a bulk import: the row's identity and the import.
+    import_key: Mapped[str | None] = mapped_column(String(64))
+    import_id: Mapped[str | None] = mapped_column(ForeignKey("bulk_imports.id"), index=True)
 
 
 class Credential(Base):
@@ -231,3 +239,57 @@ class PlatformKey(SealedKeyColumns, Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     purpose: Mapped[str] = mapped_column(String(32))
+
+
+class StaffAccount(Base):
+    """A member of an association's staff who signs in to the association portal."""
+
+    __tablename__ = "staff_accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    association_id: Mapped[int] = mapped_column(ForeignKey("associations.id"), index=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)  # stored lowercased
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    disabled_at: Mapped[datetime | None]
+    # Sessions started before this instant are refused (signing out ends every session).
+    sessions_valid_after: Mapped[datetime | None]
+    last_sign_in_at: Mapped[datetime | None]
+
+    association: Mapped[Association] = relationship(lazy="joined")
+
+
+class SignInFailure(Base):
+    """A failed sign-in, counted to slow down password guessing (per account and per address)."""
+
+    __tablename__ = "sign_in_failures"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(400), index=True)  # "staff:<email>", "ip:<address>"...
+    at: Mapped[datetime] = mapped_column(index=True)
+
+
+class BulkImport(Base):
+    """An uploaded CSV file: its parsed rows and the skills per distinct activity, then what it issued."""
+
+    __tablename__ = "bulk_imports"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    association_id: Mapped[int] = mapped_column(ForeignKey("associations.id"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_accounts.id"))
+    filename: Mapped[str] = mapped_column(String(300))
+    file_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    # preview -> issuing -> done | failed
+    status: Mapped[str] = mapped_column(String(16))
+    options: Mapped[dict[str, Any]]
+    file_errors: Mapped[list[Any]]
+    rows: Mapped[list[Any]]
+    groups: Mapped[list[Any]]
+    row_count: Mapped[int] = mapped_column(Integer)
+    valid_count: Mapped[int] = mapped_column(Integer)
+    issued_count: Mapped[int] = mapped_column(Integer, default=0)
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    confirmed_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
