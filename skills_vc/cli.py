@@ -1,4 +1,4 @@
-"""The ``skills-vc`` command line: serve, migrate, demo, issue, verify, revoke."""
+"""The ``skills-vc`` command line: serve, migrate, demo, issue, verify, revoke, staff."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import typer
 
 from skills_vc.cli_mapper import map_command
 from skills_vc.cli_paper import certificate_command, trust_list_export, verify_qr
+from skills_vc.cli_staff import staff_app
 from skills_vc.cli_support import fail, service_context
 from skills_vc.config import get_settings, load_operator_key
 from skills_vc.errors import SkillsVCError
@@ -74,6 +75,11 @@ def demo_command(profiles: Path = _ISSUERS) -> None:
         "operator_key": load_operator_key(settings),
         "associations": [{"slug": d.slug, "did": d.did, "api_key": d.api_key} for d in loaded],
         "credentials": [c for d in loaded for c in d.credentials],
+        "staff_accounts": [
+            {"association": d.slug, "email": d.staff.email, "password": d.staff.password}
+            for d in loaded
+            if d.staff is not None
+        ],
     }
     path = settings.var_dir / "demo-credentials.json"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -81,6 +87,9 @@ def demo_command(profiles: Path = _ISSUERS) -> None:
     with os.fdopen(fd, "w") as handle:
         json.dump(out, handle, indent=2)
     typer.echo(f"demo data loaded: {len(loaded)} associations; keys written to {path}")
+    for d in loaded:
+        if d.staff is not None:
+            typer.echo(f"portal sign-in (demo only): {d.staff.email} / {d.staff.password}")
 
 
 @app.command()
@@ -178,6 +187,7 @@ app.command(name="certificate")(certificate_command)
 trust_list_app = typer.Typer(help="The operator-signed trust list of accredited associations.")
 trust_list_app.command(name="export")(trust_list_export)
 app.add_typer(trust_list_app, name="trust-list")
+app.add_typer(staff_app, name="staff")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,6 +15,7 @@ __all__ = [
     "NotFoundError",
     "PayloadTooLargeError",
     "SkillsVCError",
+    "TooManyAttempts",
     "ValidationFailed",
 ]
 
@@ -74,3 +75,10 @@ class ForbiddenError(SkillsVCError):
 class PayloadTooLargeError(SkillsVCError):
     code = "payload_too_large"
     status = 413
+
+
+class TooManyAttempts(SkillsVCError):
+    """Too many failed sign-ins in a short time: wait before trying again."""
+
+    code = "too_many_attempts"
+    status = 429

@@ -10,13 +10,14 @@ from sqlalchemy import Engine
 
 from skills_vc import __version__
 from skills_vc.api.errors import BodySizeLimit, install_error_handlers
-from skills_vc.api.pages import install_pages
-from skills_vc.api.routes import credentials, mapping, paper, records, registry, status, vcapi
+from skills_vc.api.pages import install_pages, too_large_page
+from skills_vc.api.pages.portal_bulk import BULK_UPLOAD_BYTES, BULK_UPLOAD_PATH
+from skills_vc.api.routes import credentials, mapping, paper, records, registry, staff, status, vcapi
 from skills_vc.config import Settings, get_settings, load_master_key, load_operator_key
 from skills_vc.services import qr_scan
 from skills_vc.services.context import utc_now
 from skills_vc.services.verification import RemoteStatusLists
-from skills_vc.store.session import make_engine, make_session_factory
+from skills_vc.store.session import make_engine, make_read_only_session_factory, make_session_factory
 
 __all__ = ["create_app"]
 
@@ -41,6 +42,7 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    app.state.read_only_session_factory = make_read_only_session_factory(engine)
     app.state.master_key = load_master_key(settings)
     app.state.operator_key = load_operator_key(settings)
     app.state.clock = clock
@@ -49,8 +51,12 @@ def create_app(
     app.add_middleware(
         BodySizeLimit,
         limit=settings.max_body_bytes,
-        upload_paths=frozenset({"/verify", "/verify/qr"}),
-        upload_limit=qr_scan.MAX_UPLOAD_BYTES,
+        upload_limits={
+            "/verify": qr_scan.MAX_UPLOAD_BYTES,
+            "/verify/qr": qr_scan.MAX_UPLOAD_BYTES,
+            BULK_UPLOAD_PATH: BULK_UPLOAD_BYTES,
+        },
+        page_refusal=too_large_page,
     )
     # vcapi first: its fixed paths (/credentials/issue...) must win over /credentials/{id}.
     routers = (
@@ -61,6 +67,7 @@ def create_app(
         paper.router,
         status.router,
         mapping.router,
+        staff.router,
     )
     for router in routers:
         app.include_router(router)

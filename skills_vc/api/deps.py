@@ -16,7 +16,14 @@ from skills_vc.services.verification import RemoteStatusLists
 from skills_vc.store import associations as association_repo
 from skills_vc.store.tables import Association
 
-__all__ = ["AssociationDep", "ContextDep", "OperatorDep", "RemoteListsDep", "service_context"]
+__all__ = [
+    "AssociationDep",
+    "ContextDep",
+    "OperatorDep",
+    "RemoteListsDep",
+    "read_only_transaction",
+    "service_context",
+]
 
 
 def service_context(request: Request, session: Session) -> ServiceContext:
@@ -27,9 +34,18 @@ def service_context(request: Request, session: Session) -> ServiceContext:
     )
 
 
+def read_only_transaction(request: Request) -> None:
+    """A router dependency: its GET requests only read, in a transaction that waits for no writer."""
+    if request.method in ("GET", "HEAD"):
+        request.state.read_only = True
+
+
 def _context(request: Request) -> Iterator[ServiceContext]:
     """One transaction per request: committed when the handler returns, rolled back if it raises."""
-    session = request.app.state.session_factory()
+    if getattr(request.state, "read_only", False):
+        session = request.app.state.read_only_session_factory()
+    else:
+        session = request.app.state.session_factory()
     try:
         yield service_context(request, session)
         session.commit()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -65,29 +66,38 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected)
 
 
+# (request scope, limit in bytes) -> an HTML page saying the file is too large, for browsers.
+PageRefusal = Callable[[Scope, int], bytes]
+
+
 class BodySizeLimit:
     """Refuses request bodies over ``limit`` bytes with 413, whether announced or streamed.
 
-    ``upload_paths`` take scans and photos of certificates: they get ``upload_limit`` instead (plus
-    room for the multipart framing), and their routes check the file itself.
+    ``upload_limits`` maps the paths that take files (scans of certificates, CSV files) to the
+    size of file they accept (plus room for the multipart framing); their routes check the file
+    itself. A browser (``Accept: text/html``) gets ``page_refusal``'s page instead of JSON.
     """
 
     def __init__(
-        self, app: ASGIApp, limit: int, upload_paths: frozenset[str] = frozenset(), upload_limit: int = 0
+        self,
+        app: ASGIApp,
+        limit: int,
+        upload_limits: Mapping[str, int] | None = None,
+        page_refusal: PageRefusal | None = None,
     ) -> None:
         self.app = app
         self.default_limit = limit
-        self.upload_paths = upload_paths
-        self.upload_limit = upload_limit + 64 * 1024
+        self.upload_limits = {path: size + 64 * 1024 for path, size in (upload_limits or {}).items()}
+        self.page_refusal = page_refusal
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.upload_limit if scope.get("path") in self.upload_paths else self.default_limit
+        limit = self.upload_limits.get(scope.get("path", ""), self.default_limit)
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await self._refuse(send, limit)
+            await self._refuse(scope, send, limit)
             return
         seen = 0
         too_large = False
@@ -110,9 +120,19 @@ class BodySizeLimit:
         with contextlib.suppress(_TooLarge):
             await self.app(scope, limited_receive, guarded_send)
         if too_large:
-            await self._refuse(send, limit)
+            await self._refuse(scope, send, limit)
 
-    async def _refuse(self, send: Send, limit: int) -> None:
+    async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:
+        accept = dict(scope.get("headers", [])).get(b"accept", b"")
+        if self.page_refusal is not None and b"text/html" in accept:
+            body = self.page_refusal(scope, limit)
+            headers = [
+                (b"content-type", b"text/html; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+            ]
+            await send({"type": "http.response.start", "status": 413, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
         response = JSONResponse(
             {"error": "payload_too_large", "detail": f"request bodies are limited to {limit} bytes"},
             status_code=413,

@@ -24,7 +24,7 @@ from skills_vc.services.context import ServiceContext
 from skills_vc.services.mapping import ATTRIBUTION, get_bundle, suggest_occupations
 from skills_vc.store import associations as association_repo
 
-__all__ = ["CheckView", "Registered", "SkillView", "VerificationView", "present"]
+__all__ = ["CheckView", "Registered", "SkillView", "VerificationView", "grouped_skills", "present"]
 
 _HOURS = re.compile(r"^(\d{1,6}) hours$")
 _COMPETENT_RELATIONS = ("exactMatch", "closeMatch")
@@ -116,7 +116,8 @@ def _registered(ctx: ServiceContext, did: str) -> Registered | None:
     )
 
 
-def _skills(uris: list[str], lang: str) -> dict[str, list[SkillView]]:
+def grouped_skills(uris: list[str], lang: str) -> dict[str, list[SkillView]]:
+    """The skills labelled in ``lang``, grouped as skills, knowledge and transversal skills."""
     index = get_bundle().index
     lang_ = check_lang(lang)
     groups: dict[str, list[SkillView]] = {"skill": [], "knowledge": [], "transversal": []}
@@ -189,7 +190,7 @@ def present(ctx: ServiceContext, report: Report, lang: str) -> VerificationView:
         for a in (alignments if isinstance(alignments, list) else [])
         if isinstance(a, dict)
     ]
-    view.skills = _skills(uris, lang)
+    view.skills = grouped_skills(uris, lang)
     known = [s.uri for group in view.skills.values() for s in group if s.known]
     if known:
         view.occupations = suggest_occupations(known, lang, limit=_OCCUPATIONS)["occupations"]

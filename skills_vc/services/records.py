@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from skills_vc.core.credential import esco_skill_uuid
 from skills_vc.errors import NotFoundError, ValidationFailed
@@ -19,6 +20,7 @@ __all__ = [
     "NewActivity",
     "NewVolunteer",
     "SkillRef",
+    "activity_row",
     "get_activity",
     "get_volunteer",
     "list_activities",
@@ -132,21 +134,37 @@ def record_activity(ctx: ServiceContext, association: Association, new: NewActiv
     _check_activity(new)
     volunteer = get_volunteer(ctx, association, new.volunteer_id)
     tasks = [t.strip() for t in new.tasks if t.strip()]
-    confirmed = mapping.confirmed_skills([s.uri for s in new.skills], new.language)
     suggested = mapping.suggestions_for_record(
         f"{new.title.strip()}. {new.description.strip()}",
         new.language,
         tasks=tasks,
         template_id=new.template_id,
     )
-    activity = Activity(
+    activity = activity_row(ctx, association, volunteer.id, new, suggested=suggested)
+    repo.add(ctx.session, activity)
+    return activity
+
+
+def activity_row(
+    ctx: ServiceContext,
+    association: Association,
+    volunteer_id: str,
+    new: NewActivity,
+    *,
+    suggested: list[dict[str, Any]] | None,
+    import_key: str | None = None,
+    import_id: str | None = None,
+) -> Activity:
+    """A checked activity row, not yet added to the session (bulk imports add them by the hundred)."""
+    _check_activity(new)
+    return Activity(
         id=str(uuid.uuid4()),
         association_id=association.id,
-        volunteer_id=volunteer.id,
+        volunteer_id=volunteer_id,
         title=new.title.strip(),
         description=new.description.strip(),
         role=new.role.strip(),
-        tasks=tasks,
+        tasks=[t.strip() for t in new.tasks if t.strip()],
         start_date=new.start_date,
         end_date=new.end_date,
         hours=new.hours,
@@ -154,12 +172,12 @@ def record_activity(ctx: ServiceContext, association: Association, new: NewActiv
         language=new.language,
         coordinator_name=new.coordinator_name.strip(),
         coordinator_role=new.coordinator_role.strip(),
-        skills=confirmed,
+        skills=mapping.confirmed_skills([s.uri for s in new.skills], new.language),
         suggested_skills=suggested,
         created_at=ctx.now(),
+        import_key=import_key,
+        import_id=import_id,
     )
-    repo.add(ctx.session, activity)
-    return activity
 
 
 def get_activity(ctx: ServiceContext, association: Association, activity_id: str) -> Activity:

@@ -53,8 +53,14 @@ def action_for(purpose: str, set_status: bool) -> Action:
 
 
 def change_status(
-    ctx: ServiceContext, association: Association, credential_id: str, action: Action, reason: str | None
+    ctx: ServiceContext,
+    association: Association,
+    credential_id: str,
+    action: Action,
+    reason: str | None,
+    actor: str | None = None,
 ) -> Credential:
+    """Revoke, suspend or unsuspend; ``actor`` (the association by default) goes to the audit trail."""
     row = get_credential(ctx, association, credential_id, for_update=True)
     reason = (reason or "").strip() or None
     if action in ("revoke", "suspend") and reason is None:
@@ -81,7 +87,7 @@ def change_status(
             subject=row.id,
             action=action,
             reason=reason,
-            actor=association.slug,
+            actor=(actor or association.slug)[:64],
             at=now,
         )
     )

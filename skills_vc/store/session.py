@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["make_engine", "make_session_factory"]
+__all__ = ["READ_ONLY", "make_engine", "make_read_only_session_factory", "make_session_factory"]
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -23,10 +23,18 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+READ_ONLY = "skills_vc_read_only"
+
+
 def _sqlite_begin(connection: Any) -> None:
     # IMMEDIATE takes the write lock at the start, so a transaction never fails later when it
     # upgrades from reading to writing while another one commits (busy_timeout covers waiting).
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A read-only transaction begins deferred: with WAL it reads the last committed state without
+    # waiting for a writer (a long bulk issuance holds the write lock for seconds).
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> Engine:
@@ -45,3 +53,8 @@ def make_engine(url: str) -> Engine:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def make_read_only_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for requests that only read: on SQLite their transactions never wait for a writer."""
+    return sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)

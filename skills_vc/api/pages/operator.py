@@ -24,8 +24,8 @@ from skills_vc.api.pages.routes import render
 from skills_vc.api.pages.security import PageSession
 from skills_vc.core.enterprise import format_enterprise_number
 from skills_vc.core.trust import TRANSITIONS, AccreditationStatus
-from skills_vc.errors import AuthenticationError, ValidationFailed
-from skills_vc.services import associations
+from skills_vc.errors import AuthenticationError, TooManyAttempts, ValidationFailed
+from skills_vc.services import associations, staff
 from skills_vc.services.context import ServiceContext
 
 __all__ = ["router"]
@@ -159,12 +159,23 @@ def login_form(request: Request) -> Response:
 
 
 @router.post(LOGIN_PATH, response_model=None)
-def login(request: Request, operator_key: Annotated[str, Form()] = "") -> Response:
-    """Sign in with the operator key; the session cookie holds a role and a CSRF token, not the key."""
+def login(request: Request, ctx: ContextDep, operator_key: Annotated[str, Form()] = "") -> Response:
+    """Sign in with the operator key; the session cookie holds a role and a CSRF token, not the key.
+
+    Failed attempts are limited (``services.staff.operator_limits``); a refusal is a page, so the
+    request's transaction commits the recorded failure.
+    """
+    limits = staff.operator_limits(security.client_address(request))
+    try:
+        staff.check_attempts(ctx, limits)
+    except TooManyAttempts as exc:
+        return _login(request, exc.status, error=exc.code, minutes=exc.extra.get("retry_after_minutes"))
     expected: str = request.app.state.operator_key
     # Constant-time comparison, so the key cannot be guessed from response timings.
     if not operator_key or not hmac.compare_digest(operator_key.encode(), expected.encode()):
+        staff.record_failure(ctx, limits)
         return _login(request, 403, error="wrong_key")
+    staff.clear_failures(ctx, limits[0])
     response = RedirectResponse(PAGE_PATH, status_code=303)
     security.start_session(request, response, ROLE)
     return response

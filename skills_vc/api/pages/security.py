@@ -2,7 +2,8 @@
 
 A session is a cookie signed (HMAC-SHA256, ``itsdangerous``) with a key derived from the master
 key, so no new secret has to be configured. It holds a role (``operator``, later an association),
-a CSRF token and its expiry — never a key or a password. The cookie is ``HttpOnly``,
+a CSRF token, its issue time (``iat``) and its expiry — never a key or a password. The issue
+time lets a page refuse sessions started before a server-side sign-out. The cookie is ``HttpOnly``,
 ``SameSite=Lax``, ``Secure`` when the public URL is https, and lives at most
 :data:`SESSION_SECONDS`; the expiry is also signed, read from the application's clock, so an old
 cookie is refused even by a browser that kept it.
@@ -33,6 +34,7 @@ __all__ = [
     "PageSession",
     "check_csrf",
     "clear_flash",
+    "client_address",
     "current_session",
     "end_session",
     "read_flash",
@@ -49,11 +51,13 @@ _FLASH_SECONDS = 120
 
 @dataclass(frozen=True)
 class PageSession:
-    """Who is signed in (a role, and for an association its slug) and the session's CSRF token."""
+    """Who is signed in (a role, and a subject such as a staff id), the CSRF token and the issue
+    time (seconds since the epoch; 0 for a cookie issued before sessions carried it)."""
 
     role: str
     csrf_token: str
     subject: str | None = None
+    issued_at: int = 0
 
 
 def _serializer(request: Request, purpose: str) -> URLSafeSerializer:
@@ -106,13 +110,19 @@ def current_session(request: Request) -> PageSession | None:
     role, token, subject = payload.get("role"), payload.get("csrf"), payload.get("sub")
     if not isinstance(role, str) or not isinstance(token, str) or not isinstance(subject, str | None):
         return None
-    return PageSession(role=role, csrf_token=token, subject=subject)
+    issued_at = payload.get("iat", 0)
+    if not isinstance(issued_at, int) or isinstance(issued_at, bool):
+        return None
+    return PageSession(role=role, csrf_token=token, subject=subject, issued_at=issued_at)
 
 
 def start_session(request: Request, response: Response, role: str, subject: str | None = None) -> PageSession:
     """Sign in: a new session (and a new CSRF token) replaces whatever cookie the browser had."""
-    session = PageSession(role=role, csrf_token=secrets.token_urlsafe(32), subject=subject)
-    payload = {"role": role, "csrf": session.csrf_token, "sub": subject}
+    issued_at = int(_now(request).timestamp())
+    session = PageSession(
+        role=role, csrf_token=secrets.token_urlsafe(32), subject=subject, issued_at=issued_at
+    )
+    payload = {"role": role, "csrf": session.csrf_token, "sub": subject, "iat": issued_at}
     value = _dump(request, SESSION_COOKIE, payload, SESSION_SECONDS)
     _set_cookie(request, response, SESSION_COOKIE, value, SESSION_SECONDS)
     return session
@@ -121,6 +131,11 @@ def start_session(request: Request, response: Response, role: str, subject: str 
 def end_session(request: Request, response: Response) -> None:
     """Sign out: the browser drops the cookie (a copy taken before stays valid until it expires)."""
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=_secure(request))
+
+
+def client_address(request: Request) -> str:
+    """The client's address as the server sees it (that of a proxy in front, if any)."""
+    return request.client.host if request.client else "unknown"
 
 
 def check_csrf(session: PageSession, submitted: str | None) -> None:

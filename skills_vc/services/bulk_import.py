@@ -1,0 +1,589 @@
+"""Bulk issuance from a CSV file: upload and preview, confirmation of the skills, then issuance.
+
+1. :func:`preview` parses the file (``bulk_csv``), marks the rows already issued by an earlier
+   import (each row has an identity key: the same volunteer, activity and dates), asks the mapper
+   for skills once per distinct activity and stores the whole preview. Nothing is issued.
+2. :func:`confirm` records the skills the coordinator ticked for each activity and marks the
+   import ``issuing``.
+3. :func:`issue` (run by :class:`ImportRunner` in a thread) records the volunteers and activities
+   and issues every credential in **one transaction**: it either issues all the valid rows or,
+   on any failure, nothing (the import is then ``failed`` and may be confirmed again). Progress is
+   reported chunk by chunk. A row whose key is already recorded is never issued again, whatever
+   file it comes in; the database refuses a second activity with the same key, so two imports
+   racing cannot both issue it.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import logging
+import re
+import threading
+import unicodedata
+import uuid
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import IO, Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from skills_vc.errors import ConflictError, NotFoundError, SkillsVCError, ValidationFailed
+from skills_vc.services import associations, certificate, issuance, mapping, records
+from skills_vc.services.bulk_csv import CsvLimits, ParsedFile, ParsedRow, parse_csv
+from skills_vc.services.context import ServiceContext
+from skills_vc.store import portal as repo
+from skills_vc.store.tables import Activity, Association, BulkImport, Volunteer
+
+__all__ = [
+    "CHUNK",
+    "MAX_GROUPS",
+    "ImportOptions",
+    "ImportRunner",
+    "Progress",
+    "certificates_zip",
+    "confirm",
+    "get_import",
+    "issue",
+    "preview",
+    "result_csv",
+]
+
+log = logging.getLogger(__name__)
+
+# Credentials signed and stored per step of the progress bar.
+CHUNK = 200
+# Distinct activities per file: each one gets the mapper's suggestions and a choice of skills.
+MAX_GROUPS = 100
+MAX_SKILLS = records.MAX_SKILLS
+# About 0.1 s per certificate: a ZIP of 1,000 takes a minute and a half to build.
+MAX_ZIP = 1000
+_SUGGESTIONS = 10
+_ISSUABLE = ("ok",)
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """What the upload form adds to every row that does not say otherwise."""
+
+    language: str
+    coordinator_name: str
+    coordinator_role: str
+
+    def check(self) -> None:
+        if self.language not in records.LANGUAGES:
+            raise ValidationFailed("language must be fr, nl or en", code="unsupported_language")
+        for name, value in (
+            ("coordinator_name", self.coordinator_name),
+            ("coordinator_role", self.coordinator_role),
+        ):
+            if not value.strip():
+                raise ValidationFailed(f"{name} must not be empty", code="missing_field")
+            if len(value) > 200:
+                raise ValidationFailed(f"{name} is longer than 200 characters", code="value_too_long")
+
+
+def _error(code: str, field_name: str | None = None, **params: Any) -> dict[str, Any]:
+    return {"code": code, "field": field_name, "params": {k: str(v) for k, v in params.items()}}
+
+
+def _row_json(row: ParsedRow) -> dict[str, Any]:
+    return {
+        "line": row.line,
+        "values": dict(row.values),
+        "errors": [{"code": e.code, "field": e.field, "params": dict(e.params)} for e in row.errors],
+        "key": row.key,
+        "group": row.group,
+        "state": "ok" if row.ok else "error",
+    }
+
+
+def _split(value: str | None) -> list[str]:
+    return [part for part in (value or "").split("|") if part]
+
+
+def _check_skills(rows: list[dict[str, Any]]) -> None:
+    """A skills cell must name ESCO skills that exist (the parser checked only their form)."""
+    index = mapping.get_bundle().index
+    for row in rows:
+        if row["state"] != "ok":
+            continue
+        unknown = [uri for uri in _split(row["values"].get("skills")) if not index.has(uri)]
+        if unknown:
+            row["errors"].append(_error("unknown_skill", "skills", value=unknown[0]))
+            row["state"] = "error"
+
+
+def _mark_already_issued(ctx: ServiceContext, association: Association, rows: list[dict[str, Any]]) -> None:
+    keys = [row["key"] for row in rows if row["state"] == "ok"]
+    existing = repo.existing_import_keys(ctx.session, association.id, keys)
+    for row in rows:
+        if row["state"] == "ok" and row["key"] in existing:
+            row["state"] = "already_issued"
+            row["credential_id"] = existing[row["key"]]
+
+
+def _suggestions(title: str, description: str, tasks: list[str], lang: str) -> list[dict[str, Any]]:
+    result = mapping.suggest(f"{title}. {description}", lang=lang, tasks=tasks or None, limit=_SUGGESTIONS)
+    out = []
+    for s in result["suggestions"]:
+        e = s["explanation"]
+        out.append(
+            {
+                "uri": s["uri"],
+                "label": s["label"],
+                "label_lang": s["label_lang"],
+                "skill_type": "knowledge"
+                if s["knowledge"]
+                else ("transversal" if s["transversal"] else "skill"),
+                "score": round(float(s["score"]), 3),
+                "matched_words": list(e["matched_words"])[:6],
+                "templates": list(e["templates"])[:2],
+                "competent": [c["code"] for c in s["competent"]][:3],
+            }
+        )
+    return out
+
+
+def _groups(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The distinct activities of the rows still to issue, with the mapper's suggestions for each."""
+    groups: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        if row["state"] != "ok":
+            continue
+        values = row["values"]
+        group = groups.get(row["group"])
+        if group is None:
+            group = groups[row["group"]] = {
+                "key": row["group"],
+                "title": values["activity_title"],
+                "role": values["role"],
+                "description": values["description"],
+                "tasks": _split(values.get("tasks")),
+                "language": values["language"],
+                "rows": 0,
+                "rows_with_own_skills": 0,
+                "selected": [],
+            }
+        group["rows"] += 1
+        if values.get("skills"):
+            group["rows_with_own_skills"] += 1
+    if len(groups) > MAX_GROUPS:
+        raise ValidationFailed(
+            f"the file describes {len(groups)} different activities; at most {MAX_GROUPS} per file",
+            code="too_many_activities",
+            extra={"count": len(groups), "limit": MAX_GROUPS},
+        )
+    for group in groups.values():
+        needs_choice = group["rows"] > group["rows_with_own_skills"]
+        group["suggestions"] = (
+            _suggestions(group["title"], group["description"], group["tasks"], group["language"])
+            if needs_choice
+            else []
+        )
+    return list(groups.values())
+
+
+def preview(
+    ctx: ServiceContext,
+    association: Association,
+    staff_id: int | None,
+    filename: str,
+    data: bytes,
+    options: ImportOptions,
+    limits: CsvLimits | None = None,
+) -> BulkImport:
+    """Parse an uploaded file and store its preview; nothing is issued."""
+    options.check()
+    parsed: ParsedFile = parse_csv(
+        data, default_language=options.language, today=ctx.now().date(), limits=limits or CsvLimits()
+    )
+    file_errors = [{"code": e.code, "field": e.field, "params": dict(e.params)} for e in parsed.file_errors]
+    rows = [] if file_errors else [_row_json(row) for row in parsed.rows]
+    groups: list[dict[str, Any]] = []
+    if not file_errors:
+        _check_skills(rows)
+        _mark_already_issued(ctx, association, rows)
+        try:
+            groups = _groups(rows)
+        except ValidationFailed as exc:
+            file_errors.append(_error(exc.code, None, count=exc.extra["count"], limit=exc.extra["limit"]))
+            rows = []
+    if parsed.encoding_problem:
+        file_errors.append(_error("encoding_problem"))
+    row = BulkImport(
+        id=str(uuid.uuid4()),
+        association_id=association.id,
+        staff_id=staff_id,
+        filename=_clean_filename(filename),
+        file_sha256=hashlib.sha256(data).hexdigest(),
+        status="preview",
+        options={
+            "language": options.language,
+            "coordinator_name": options.coordinator_name.strip(),
+            "coordinator_role": options.coordinator_role.strip(),
+            "delimiter": parsed.delimiter,
+            "had_bom": parsed.had_bom,
+            "columns": dict(parsed.columns),
+        },
+        file_errors=file_errors,
+        rows=rows,
+        groups=groups,
+        row_count=len(parsed.rows),
+        valid_count=sum(1 for r in rows if r["state"] == "ok"),
+        issued_count=0,
+        created_at=ctx.now(),
+    )
+    repo.add_import(ctx.session, row)
+    return row
+
+
+def _clean_filename(name: str) -> str:
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
+    return (name or "import.csv")[:300]
+
+
+def get_import(ctx: ServiceContext, association: Association, import_id: str) -> BulkImport:
+    row = repo.get_import(ctx.session, association.id, import_id)
+    if row is None:
+        raise NotFoundError(f"no import {import_id!r} in this association", code="import_not_found")
+    return row
+
+
+def confirm(
+    ctx: ServiceContext, association: Association, import_id: str, selections: dict[str, list[str]]
+) -> BulkImport:
+    """Record the skills ticked for each activity and mark the import for issuance.
+
+    ``selections`` maps a group key to the ESCO skill URIs ticked for it. Every activity with
+    rows to issue needs at least one skill (``no_skills``), at most 40, all known to ESCO.
+    """
+    row = get_import(ctx, association, import_id)
+    if row.status not in ("preview", "failed"):
+        raise ConflictError(
+            f"this import is {row.status}: it cannot be confirmed", code="import_not_confirmable"
+        )
+    if row.file_errors and any(e["code"] != "encoding_problem" for e in row.file_errors):
+        raise ValidationFailed(
+            "the file has errors: fix it and upload it again", code="import_has_file_errors"
+        )
+    issuable = [r for r in row.rows if r["state"] in _ISSUABLE]
+    if not issuable:
+        raise ValidationFailed("no row of this file is left to issue", code="nothing_to_issue")
+    if associations.accreditation_status(association) != "accredited":
+        raise ValidationFailed(
+            "the association is not accredited: it cannot issue credentials",
+            code="association_not_accredited",
+            status=403,
+        )
+    index = mapping.get_bundle().index
+    groups = []
+    for group in row.groups:
+        chosen = list(dict.fromkeys(selections.get(group["key"], [])))
+        needs = group["rows"] > group["rows_with_own_skills"]
+        if needs and not chosen:
+            raise ValidationFailed(
+                f"choose at least one skill for the activity {group['title']!r}",
+                code="no_skills",
+                extra={"activity": group["title"]},
+            )
+        if len(chosen) > MAX_SKILLS:
+            raise ValidationFailed(f"at most {MAX_SKILLS} skills per activity", code="too_many_skills")
+        unknown = [uri for uri in chosen if not index.has(uri)]
+        if unknown:
+            raise ValidationFailed(f"unknown ESCO skill {unknown[0]}", code="unknown_skill")
+        groups.append({**group, "selected": chosen})
+    row.groups = groups
+    row.status = "issuing"
+    row.confirmed_at = ctx.now()
+    row.error_code = None
+    ctx.session.flush()
+    return row
+
+
+@dataclass
+class Progress:
+    """How far an issuing import has come (kept in memory while it runs)."""
+
+    total: int
+    done: int = 0
+    staff_ids: set[str] = field(default_factory=set)
+
+
+def _norm_name(name: str) -> str:
+    return re.sub(r"\s+", " ", name).strip().casefold()
+
+
+def _volunteers(
+    ctx: ServiceContext, association: Association, rows: Sequence[dict[str, Any]]
+) -> dict[str, Volunteer]:
+    """One volunteer per person of the file: found by email among the association's volunteers, or new."""
+    emails = [r["values"]["volunteer_email"].lower() for r in rows if r["values"].get("volunteer_email")]
+    known = repo.volunteers_by_email(ctx.session, association.id, emails)
+    out: dict[str, Volunteer] = {}
+    for r in rows:
+        values = r["values"]
+        email = (values.get("volunteer_email") or "").lower()
+        person = f"email:{email}" if email else f"name:{_norm_name(values['volunteer_name'])}"
+        if person in out:
+            continue
+        volunteer = known.get(email) if email else None
+        if volunteer is None:
+            volunteer = Volunteer(
+                id=str(uuid.uuid4()),
+                association_id=association.id,
+                name=values["volunteer_name"],
+                email=email or None,
+                holder_did=None,
+                created_at=ctx.now(),
+            )
+            ctx.session.add(volunteer)
+        out[person] = volunteer
+    ctx.session.flush()
+    return out
+
+
+def _person(values: dict[str, str]) -> str:
+    email = (values.get("volunteer_email") or "").lower()
+    return f"email:{email}" if email else f"name:{_norm_name(values['volunteer_name'])}"
+
+
+def issue(ctx: ServiceContext, import_id: str, report: Callable[[int, int], None]) -> BulkImport:
+    """Issue every valid row of a confirmed import in the caller's transaction (all or nothing)."""
+    row = ctx.session.get(BulkImport, import_id)
+    if row is None:
+        raise NotFoundError(f"no import {import_id!r}", code="import_not_found")
+    if row.status != "issuing":
+        raise ConflictError(f"this import is {row.status}, not confirmed", code="import_not_confirmed")
+    association = ctx.session.get(Association, row.association_id)
+    if association is None:
+        raise NotFoundError("the import's association is gone", code="association_not_found")
+    rows = [dict(r) for r in row.rows]
+    pending = [r for r in rows if r["state"] in _ISSUABLE]
+    _mark_already_issued(ctx, association, pending)
+    todo = [r for r in pending if r["state"] == "ok"]
+    report(0, len(todo))
+    groups = {g["key"]: g for g in row.groups}
+    suggested = {
+        key: [
+            {"uri": s["uri"], "label": s["label"], "score": s["score"], "rank": i + 1}
+            for i, s in enumerate(g["suggestions"])
+        ]
+        for key, g in groups.items()
+    }
+    options = row.options
+    volunteers = _volunteers(ctx, association, todo)
+    done = 0
+    for start in range(0, len(todo), CHUNK):
+        chunk = todo[start : start + CHUNK]
+        activities: list[Activity] = []
+        for r in chunk:
+            values = r["values"]
+            own = _split(values.get("skills"))
+            skills = own or groups[r["group"]]["selected"]
+            new = records.NewActivity(
+                volunteer_id=volunteers[_person(values)].id,
+                title=values["activity_title"],
+                description=values["description"],
+                role=values["role"],
+                start_date=date.fromisoformat(values["start_date"]),
+                end_date=date.fromisoformat(values["end_date"]),
+                hours=int(values["hours"]),
+                language=values["language"],
+                coordinator_name=values.get("coordinator_name") or options["coordinator_name"],
+                coordinator_role=values.get("coordinator_role") or options["coordinator_role"],
+                skills=[records.SkillRef(uri) for uri in skills],
+                tasks=_split(values.get("tasks")),
+                location=values.get("location") or None,
+            )
+            activities.append(
+                records.activity_row(
+                    ctx,
+                    association,
+                    new.volunteer_id,
+                    new,
+                    suggested=suggested.get(r["group"]),
+                    import_key=r["key"],
+                    import_id=row.id,
+                )
+            )
+        ctx.session.add_all(activities)
+        ctx.session.flush()
+        issued = issuance.issue_activities(ctx, association, [a.id for a in activities])
+        for r, credential in zip(chunk, issued, strict=True):
+            r["state"] = "issued"
+            r["credential_id"] = credential.id
+        done += len(chunk)
+        report(done, len(todo))
+    row.rows = rows
+    row.status = "done"
+    row.issued_count = done
+    row.finished_at = ctx.now()
+    ctx.session.flush()
+    return row
+
+
+class ImportRunner:
+    """Runs confirmed imports one at a time in a background thread, and keeps their progress.
+
+    Each import is issued in one transaction of its own. If it fails, that transaction is rolled
+    back (nothing issued) and the import is marked ``failed`` with the error's code.
+    """
+
+    def __init__(
+        self, factory: sessionmaker[Session], make_context: Callable[[Session], ServiceContext]
+    ) -> None:
+        self._factory = factory
+        self._make_context = make_context
+        self._lock = threading.Lock()  # one import at a time: they would only wait for each other
+        self._progress: dict[str, Progress] = {}
+        self._guard = threading.Lock()
+
+    def progress(self, import_id: str) -> Progress | None:
+        with self._guard:
+            return self._progress.get(import_id)
+
+    def start(self, import_id: str, total: int, staff_id: str | None) -> threading.Thread:
+        with self._guard:
+            self._progress[import_id] = Progress(total=total, staff_ids={staff_id} if staff_id else set())
+        thread = threading.Thread(
+            target=self._run, args=(import_id,), name=f"import-{import_id[:8]}", daemon=True
+        )
+        thread.start()
+        return thread
+
+    def _report(self, import_id: str) -> Callable[[int, int], None]:
+        def report(done: int, total: int) -> None:
+            with self._guard:
+                progress = self._progress.get(import_id)
+                if progress is not None:
+                    progress.done, progress.total = done, total
+
+        return report
+
+    def _run(self, import_id: str) -> None:
+        with self._lock:
+            try:
+                session = self._factory()
+                try:
+                    issue(self._make_context(session), import_id, self._report(import_id))
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
+                finally:
+                    session.close()
+            except SkillsVCError as exc:
+                self._fail(import_id, exc.code)
+            except Exception:
+                log.exception("bulk import %s failed", import_id)
+                self._fail(import_id, "internal_error")
+            finally:
+                with self._guard:
+                    self._progress.pop(import_id, None)
+
+    def _fail(self, import_id: str, code: str) -> None:
+        session = self._factory()
+        try:
+            row = session.get(BulkImport, import_id)
+            if row is not None and row.status == "issuing":
+                row.status = "failed"
+                row.error_code = code
+                row.finished_at = self._make_context(session).now()
+            session.commit()
+        except Exception:
+            session.rollback()
+            log.exception("could not record the failure of import %s", import_id)
+        finally:
+            session.close()
+
+
+RESULT_COLUMNS = (
+    "line",
+    "volunteer_name",
+    "volunteer_email",
+    "activity_title",
+    "start_date",
+    "end_date",
+    "result",
+    "error_codes",
+    "credential_id",
+    "credential_link",
+)
+
+
+def result_csv(row: BulkImport, link: Callable[[str], str]) -> bytes:
+    """The result of an import, one line per row of the file (UTF-8 with BOM, ``;``, for Excel)."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(RESULT_COLUMNS)
+    for r in row.rows:
+        values = r["values"]
+        cid = r.get("credential_id") or ""
+        writer.writerow(
+            [
+                r["line"],
+                *(_cell(values.get(k, "")) for k in ("volunteer_name", "volunteer_email", "activity_title")),
+                values.get("start_date", ""),
+                values.get("end_date", ""),
+                r["state"],
+                " ".join(e["code"] for e in r["errors"]),
+                cid,
+                link(cid) if cid else "",
+            ]
+        )
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _cell(value: str) -> str:
+    # A cell that a spreadsheet would run as a formula is written as text.
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60] or "volunteer"
+
+
+def certificate_entries(row: BulkImport) -> Iterator[tuple[str, str]]:
+    """(file name in the ZIP, credential id) for every credential of the import."""
+    for r in row.rows:
+        cid = r.get("credential_id")
+        if cid and r["state"] in ("issued", "already_issued"):
+            yield f"{r['line']:05d}-{_slug(r['values'].get('volunteer_name', ''))}.pdf", cid
+
+
+def certificates_zip(
+    ctx: ServiceContext,
+    association: Association,
+    row: BulkImport,
+    lang: str,
+    out: IO[bytes],
+) -> int:
+    """Write a ZIP of the certificates (PDF) of the import's credentials to ``out``; returns the count.
+
+    Revoked credentials are not printed: they are left out of the ZIP.
+    """
+    entries = list(certificate_entries(row))
+    if not entries:
+        raise ValidationFailed("this import has no credential to print", code="nothing_to_print", status=404)
+    if len(entries) > MAX_ZIP:
+        raise ValidationFailed(
+            f"at most {MAX_ZIP} certificates per ZIP; use the CSV of links", code="zip_too_large", status=413
+        )
+    count = 0
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name, cid in entries:
+            try:
+                pdf = certificate.certificate_pdf(ctx, association, cid, lang)
+            except ConflictError as exc:
+                if exc.code == "credential_revoked":
+                    continue
+                raise
+            archive.writestr(name, pdf)
+            count += 1
+    return count
