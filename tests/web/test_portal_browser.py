@@ -81,7 +81,8 @@ def test_coordinator_records_an_activity_with_live_suggestions_and_downloads_it(
     found.locator("input").check()
     assert page.locator("#chosen li").count() == 2
     # A ticked skill is listed once: no longer among the suggestions or the search results.
-    assert page.locator("#suggestions li, #search-results li").filter(has_text="découper des textiles").count() == 0
+    listed = page.locator("#suggestions li, #search-results li")
+    assert listed.filter(has_text="découper des textiles").count() == 0
     page.screenshot(path=str(screenshots / "portal-record-fr.png"), full_page=True)
     page.click("#issue-button")
     page.wait_for_url("**/portal/credentials/urn:uuid:*")
