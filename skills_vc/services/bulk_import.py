@@ -255,15 +255,23 @@ def get_import(ctx: ServiceContext, association: Association, import_id: str) ->
 
 
 def confirm(
-    ctx: ServiceContext, association: Association, import_id: str, selections: dict[str, list[str]]
+    ctx: ServiceContext,
+    association: Association,
+    import_id: str,
+    selections: dict[str, list[str]],
+    *,
+    interrupted: bool = False,
 ) -> BulkImport:
     """Record the skills ticked for each activity and mark the import for issuance.
 
     ``selections`` maps a group key to the ESCO skill URIs ticked for it. Every activity with
     rows to issue needs at least one skill (``no_skills``), at most 40, all known to ESCO.
+    ``interrupted`` says that an import still marked ``issuing`` is not running any more (the
+    process stopped): its transaction was lost, nothing of it was issued, it may be confirmed again.
     """
     row = get_import(ctx, association, import_id)
-    if row.status not in ("preview", "failed"):
+    confirmable = ("preview", "failed", "issuing") if interrupted else ("preview", "failed")
+    if row.status not in confirmable:
         raise ConflictError(
             f"this import is {row.status}: it cannot be confirmed", code="import_not_confirmable"
         )

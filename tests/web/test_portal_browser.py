@@ -71,9 +71,13 @@ def test_coordinator_records_an_activity_with_live_suggestions_and_downloads_it(
     page.fill("#end_date", "2020-06-30")
     page.fill("#hours", "120")
     page.fill("#coordinator_role", "Coordinatrice")
-    # Tick a suggestion (it moves to the ticked list), and add one found by searching.
-    suggestion.locator("input").check()
+    # Tick a suggestion with the keyboard: it moves to the ticked list and keeps the focus.
+    suggestion.locator("input").focus()
+    page.keyboard.press("Space")
     page.locator("#chosen li").filter(has_text="coudre des morceaux de tissu").wait_for()
+    assert page.evaluate("document.activeElement.closest('#chosen') !== null")
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
+    # Then add one found by searching.
     page.fill("#skill-query", "découper des textiles")
     page.keyboard.press("Enter")  # searches, does not submit the form
     found = page.locator("#search-results li").filter(has_text="découper des textiles").first

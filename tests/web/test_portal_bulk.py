@@ -386,3 +386,21 @@ def test_html_in_a_csv_file_is_escaped_in_the_preview_and_the_result(
     for page in (html, done, site.client.get("/portal").text):
         assert "<script>alert" not in page and "<img src=x" not in page
         assert "&lt;script&gt;alert(" in page
+
+
+def test_an_import_interrupted_by_a_restart_can_be_confirmed_again(
+    site: Platform, coordinator: Any, db: Engine
+) -> None:
+    """The process stopped while issuing: the import is still marked issuing, nothing was committed."""
+    import_id, html = _preview(site, excel_csv(_rows(4)))
+    with db.begin() as connection:
+        connection.exec_driver_sql("UPDATE bulk_imports SET status = 'issuing'")
+    progress = site.client.get(f"/portal/bulk/{import_id}/progress").json()
+    assert progress["status"] == "interrupted"
+    page = site.client.get(f"/portal/bulk/{import_id}?lang=en").text
+    assert 'data-error="interrupted"' in page and 'id="confirm-form"' in page
+    assert _issue_all(site, import_id, html)["done"] == 4
+    assert _issued(db) == 4
+    again = _confirm(site, import_id, {g: [SEWING] for g in _groups(html)})
+    assert again.status_code == 409 and 'data-error="import_not_confirmable"' in again.text
+    assert _issued(db) == 4

@@ -179,7 +179,8 @@ async def confirm(request: Request, import_id: str, ctx: ContextDep, user: Staff
     form = await request.form(max_files=0, max_fields=5000)
     association = association_of(ctx, user)
     row = bulk_import.get_import(ctx, association, import_id)
-    row = bulk_import.confirm(ctx, association, row.id, _selections(form, row))
+    interrupted = row.status == "issuing" and runner(request).progress(row.id) is None
+    row = bulk_import.confirm(ctx, association, row.id, _selections(form, row), interrupted=interrupted)
     total = sum(1 for r in row.rows if r["state"] == "ok")
     # The issuance runs in a transaction of its own, which must see this one's confirmation.
     ctx.session.commit()
