@@ -59,7 +59,7 @@ CHUNK = 200
 # Distinct activities per file: each one gets the mapper's suggestions and a choice of skills.
 MAX_GROUPS = 100
 MAX_SKILLS = records.MAX_SKILLS
-# About 0.1 s per certificate: a ZIP of 1,000 takes a minute and a half to build.
+# About 60 ms per certificate (`make bench`): a ZIP of 1,000 takes about a minute to build.
 MAX_ZIP = 1000
 _SUGGESTIONS = 10
 _ISSUABLE = ("ok",)
