@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import IO, Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from skills_vc.errors import ConflictError, NotFoundError, SkillsVCError, ValidationFailed
@@ -328,30 +329,36 @@ def _norm_name(name: str) -> str:
 
 def _volunteers(
     ctx: ServiceContext, association: Association, rows: Sequence[dict[str, Any]]
-) -> dict[str, Volunteer]:
-    """One volunteer per person of the file: found by email among the association's volunteers, or new."""
+) -> dict[str, str]:
+    """The volunteer id of each person of the file: found by email among the association's
+    volunteers, or recorded now (one per email, or per name when there is no email)."""
     emails = [r["values"]["volunteer_email"].lower() for r in rows if r["values"].get("volunteer_email")]
     known = repo.volunteers_by_email(ctx.session, association.id, emails)
-    out: dict[str, Volunteer] = {}
+    out: dict[str, str] = {}
+    new: list[dict[str, Any]] = []
     for r in rows:
         values = r["values"]
         email = (values.get("volunteer_email") or "").lower()
-        person = f"email:{email}" if email else f"name:{_norm_name(values['volunteer_name'])}"
+        person = _person(values)
         if person in out:
             continue
         volunteer = known.get(email) if email else None
-        if volunteer is None:
-            volunteer = Volunteer(
-                id=str(uuid.uuid4()),
-                association_id=association.id,
-                name=values["volunteer_name"],
-                email=email or None,
-                holder_did=None,
-                created_at=ctx.now(),
-            )
-            ctx.session.add(volunteer)
-        out[person] = volunteer
-    ctx.session.flush()
+        if volunteer is not None:
+            out[person] = volunteer.id
+            continue
+        out[person] = str(uuid.uuid4())
+        new.append(
+            {
+                "id": out[person],
+                "association_id": association.id,
+                "name": values["volunteer_name"],
+                "email": email or None,
+                "holder_did": None,
+                "created_at": ctx.now(),
+            }
+        )
+    if new:
+        ctx.session.execute(insert(Volunteer), new)
     return out
 
 
@@ -385,23 +392,26 @@ def issue(ctx: ServiceContext, import_id: str, report: Callable[[int, int], None
     }
     options = row.options
     volunteers = _volunteers(ctx, association, todo)
+    labelled: dict[tuple[tuple[str, ...], str], list[dict[str, str]]] = {}
     done = 0
     for start in range(0, len(todo), CHUNK):
         chunk = todo[start : start + CHUNK]
-        activities: list[Activity] = []
+        activities: list[dict[str, Any]] = []
         for r in chunk:
             values = r["values"]
-            own = _split(values.get("skills"))
-            skills = own or groups[r["group"]]["selected"]
+            skills = tuple(_split(values.get("skills")) or groups[r["group"]]["selected"])
+            language = values["language"]
+            if (skills, language) not in labelled:
+                labelled[skills, language] = mapping.confirmed_skills(list(skills), language)
             new = records.NewActivity(
-                volunteer_id=volunteers[_person(values)].id,
+                volunteer_id=volunteers[_person(values)],
                 title=values["activity_title"],
                 description=values["description"],
                 role=values["role"],
                 start_date=date.fromisoformat(values["start_date"]),
                 end_date=date.fromisoformat(values["end_date"]),
                 hours=int(values["hours"]),
-                language=values["language"],
+                language=language,
                 coordinator_name=values.get("coordinator_name") or options["coordinator_name"],
                 coordinator_role=values.get("coordinator_role") or options["coordinator_role"],
                 skills=[records.SkillRef(uri) for uri in skills],
@@ -409,19 +419,19 @@ def issue(ctx: ServiceContext, import_id: str, report: Callable[[int, int], None
                 location=values.get("location") or None,
             )
             activities.append(
-                records.activity_row(
+                records.activity_values(
                     ctx,
                     association,
                     new.volunteer_id,
                     new,
                     suggested=suggested.get(r["group"]),
+                    confirmed=labelled[skills, language],
                     import_key=r["key"],
                     import_id=row.id,
                 )
             )
-        ctx.session.add_all(activities)
-        ctx.session.flush()
-        issued = issuance.issue_activities(ctx, association, [a.id for a in activities])
+        ctx.session.execute(insert(Activity), activities)
+        issued = issuance.issue_activities(ctx, association, [a["id"] for a in activities])
         for r, credential in zip(chunk, issued, strict=True):
             r["state"] = "issued"
             r["credential_id"] = credential.id

@@ -21,6 +21,7 @@ __all__ = [
     "NewVolunteer",
     "SkillRef",
     "activity_row",
+    "activity_values",
     "get_activity",
     "get_volunteer",
     "list_activities",
@@ -152,32 +153,51 @@ def activity_row(
     new: NewActivity,
     *,
     suggested: list[dict[str, Any]] | None,
+) -> Activity:
+    """A checked activity row, not yet added to the session."""
+    return Activity(**activity_values(ctx, association, volunteer_id, new, suggested=suggested))
+
+
+def activity_values(
+    ctx: ServiceContext,
+    association: Association,
+    volunteer_id: str,
+    new: NewActivity,
+    *,
+    suggested: list[dict[str, Any]] | None,
+    confirmed: list[dict[str, str]] | None = None,
     import_key: str | None = None,
     import_id: str | None = None,
-) -> Activity:
-    """A checked activity row, not yet added to the session (bulk imports add them by the hundred)."""
+) -> dict[str, Any]:
+    """The column values of a checked activity (bulk imports insert them by the hundred).
+
+    ``confirmed`` is the labelled skill list when the caller already has it for this set of
+    skills and language (``mapping.confirmed_skills``); otherwise it is computed here.
+    """
     _check_activity(new)
-    return Activity(
-        id=str(uuid.uuid4()),
-        association_id=association.id,
-        volunteer_id=volunteer_id,
-        title=new.title.strip(),
-        description=new.description.strip(),
-        role=new.role.strip(),
-        tasks=[t.strip() for t in new.tasks if t.strip()],
-        start_date=new.start_date,
-        end_date=new.end_date,
-        hours=new.hours,
-        location=new.location,
-        language=new.language,
-        coordinator_name=new.coordinator_name.strip(),
-        coordinator_role=new.coordinator_role.strip(),
-        skills=mapping.confirmed_skills([s.uri for s in new.skills], new.language),
-        suggested_skills=suggested,
-        created_at=ctx.now(),
-        import_key=import_key,
-        import_id=import_id,
-    )
+    return {
+        "id": str(uuid.uuid4()),
+        "association_id": association.id,
+        "volunteer_id": volunteer_id,
+        "title": new.title.strip(),
+        "description": new.description.strip(),
+        "role": new.role.strip(),
+        "tasks": [t.strip() for t in new.tasks if t.strip()],
+        "start_date": new.start_date,
+        "end_date": new.end_date,
+        "hours": new.hours,
+        "location": new.location,
+        "language": new.language,
+        "coordinator_name": new.coordinator_name.strip(),
+        "coordinator_role": new.coordinator_role.strip(),
+        "skills": confirmed
+        if confirmed is not None
+        else mapping.confirmed_skills([s.uri for s in new.skills], new.language),
+        "suggested_skills": suggested,
+        "created_at": ctx.now(),
+        "import_key": import_key,
+        "import_id": import_id,
+    }
 
 
 def get_activity(ctx: ServiceContext, association: Association, activity_id: str) -> Activity:
