@@ -330,8 +330,8 @@ def _norm_name(name: str) -> str:
 def _volunteers(
     ctx: ServiceContext, association: Association, rows: Sequence[dict[str, Any]]
 ) -> dict[str, str]:
-    """The volunteer id of each person of the file: found by email among the association's
-    volunteers, or recorded now (one per email, or per name when there is no email)."""
+    """The volunteer id of each person of the file: found among the association's volunteers by
+    email (with the same name), or recorded now."""
     emails = [r["values"]["volunteer_email"].lower() for r in rows if r["values"].get("volunteer_email")]
     known = repo.volunteers_by_email(ctx.session, association.id, emails)
     out: dict[str, str] = {}
@@ -343,7 +343,7 @@ def _volunteers(
         if person in out:
             continue
         volunteer = known.get(email) if email else None
-        if volunteer is not None:
+        if volunteer is not None and _norm_name(volunteer.name) == _norm_name(values["volunteer_name"]):
             out[person] = volunteer.id
             continue
         out[person] = str(uuid.uuid4())
@@ -363,8 +363,9 @@ def _volunteers(
 
 
 def _person(values: dict[str, str]) -> str:
+    """One person of the file: the same email and name (or the same name, without an email)."""
     email = (values.get("volunteer_email") or "").lower()
-    return f"email:{email}" if email else f"name:{_norm_name(values['volunteer_name'])}"
+    return f"{email}\n{_norm_name(values['volunteer_name'])}"
 
 
 def issue(ctx: ServiceContext, import_id: str, report: Callable[[int, int], None]) -> BulkImport:

@@ -282,3 +282,12 @@ def test_the_volunteers_link_opens_without_an_account_until_revoked(site: Platfo
     assert site.client.get(link + "/credential.json").status_code == 409
     site.clock.advance(days=366)
     assert site.client.get(link).status_code == 404
+
+
+def test_the_same_email_and_name_is_the_same_volunteer(site: Platform, coordinator: Any) -> None:
+    association = coordinator["association"]
+    _issue(site)
+    _issue(site, title="Distribution de colis", start_date="2020-07-01", end_date="2020-08-31")
+    _issue(site, volunteer_name="Aïcha B.")  # another name with that email: another record
+    volunteers = site.client.get("/volunteers", headers=association["headers"]).json()
+    assert sorted(v["name"] for v in volunteers) == ["Aïcha B.", "Aïcha Benali"]

@@ -351,7 +351,12 @@ def _issue_from_form(ctx: ServiceContext, user: StaffUser, form: RecordForm) -> 
     association = association_of(ctx, user)
     if not form.skills:
         raise ValidationFailed("tick at least one skill", code="no_skills")
-    volunteer = records.record_volunteer(
+    # A volunteer the association already knows by this email and name is the same person.
+    known = repo.volunteers_by_email(ctx.session, association.id, [email]) if email else {}
+    same = known.get(email or "")
+    if same is not None and same.name.casefold() != " ".join(form.volunteer_name.split()).casefold():
+        same = None
+    volunteer = same or records.record_volunteer(
         ctx, association, records.NewVolunteer(name=form.volunteer_name, email=email)
     )
     activity = records.record_activity(ctx, association, _new_activity(form, volunteer.id))
