@@ -267,7 +267,9 @@ def main() -> None:
         "# Benchmarks\n\n"
         f"Measured by `make bench` (`python -m bench.run`) on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.\n\n"
         + "\n".join(f"- {k}: {v}" for k, v in machine.items())
-        + "\n\nRates are the best of several runs. Targets are goals, not test assertions.\n\n"
+        + "\n\nRates are the best of several runs. Targets are goals, not test assertions. On a shared "
+        "virtual machine, rates vary by up to a third from one run to the next: compare the ratios "
+        "measured in the same run.\n\n"
     )
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(header + "\n".join(sections))
