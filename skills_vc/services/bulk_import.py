@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from skills_vc.errors import ConflictError, NotFoundError, SkillsVCError, ValidationFailed
 from skills_vc.services import associations, certificate, issuance, mapping, records
 from skills_vc.services.bulk_csv import CsvLimits, ParsedFile, ParsedRow, parse_csv
-from skills_vc.services.context import ServiceContext
+from skills_vc.services.context import ServiceContext, transaction
 from skills_vc.store import portal as repo
 from skills_vc.store.tables import Activity, Association, BulkImport, Volunteer
 
@@ -129,24 +129,7 @@ def _mark_already_issued(ctx: ServiceContext, association: Association, rows: li
 
 def _suggestions(title: str, description: str, tasks: list[str], lang: str) -> list[dict[str, Any]]:
     result = mapping.suggest(f"{title}. {description}", lang=lang, tasks=tasks or None, limit=_SUGGESTIONS)
-    out = []
-    for s in result["suggestions"]:
-        e = s["explanation"]
-        out.append(
-            {
-                "uri": s["uri"],
-                "label": s["label"],
-                "label_lang": s["label_lang"],
-                "skill_type": "knowledge"
-                if s["knowledge"]
-                else ("transversal" if s["transversal"] else "skill"),
-                "score": round(float(s["score"]), 3),
-                "matched_words": list(e["matched_words"])[:6],
-                "templates": list(e["templates"])[:2],
-                "competent": [c["code"] for c in s["competent"]][:3],
-            }
-        )
-    return out
+    return mapping.suggestion_cards(result)
 
 
 def _groups(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -487,15 +470,8 @@ class ImportRunner:
     def _run(self, import_id: str) -> None:
         with self._lock:
             try:
-                session = self._factory()
-                try:
+                with transaction(self._factory) as session:
                     issue(self._make_context(session), import_id, self._report(import_id))
-                    session.commit()
-                except BaseException:
-                    session.rollback()
-                    raise
-                finally:
-                    session.close()
             except SkillsVCError as exc:
                 self._fail(import_id, exc.code)
             except Exception:

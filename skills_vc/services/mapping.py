@@ -200,6 +200,28 @@ def suggest(
     return render_result(bundle, result)
 
 
+def suggestion_cards(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The suggestions of ``suggest`` as the pages show them: label, type, Competent codes, and why."""
+    cards = []
+    for s in result["suggestions"]:
+        e = s["explanation"]
+        kind = "transversal" if s["transversal"] else ("knowledge" if s["knowledge"] else "skill")
+        cards.append(
+            {
+                "uri": s["uri"],
+                "label": s["label"],
+                "label_lang": s["label_lang"],
+                "skill_type": kind,
+                "competent": [c["code"] for c in s["competent"]][:3],
+                "score": round(float(s["score"]), 3),
+                "matched_words": list(e["matched_words"])[:6],
+                "templates": list(e["templates"])[:2],
+                "dense": round(float(e["dense_similarity"] or 0.0), 3),
+            }
+        )
+    return cards
+
+
 def get_skill(uuid: str, lang: str = "en") -> dict[str, Any]:
     """One skill in the reader's language; ``NotFoundError(code="unknown_skill")`` if absent."""
     lang_ = check_lang(lang)

@@ -226,35 +226,13 @@ def _summaries(uris: list[str], lang: str) -> list[dict[str, Any]]:
     return out
 
 
-def _suggestion_views(result: dict[str, Any]) -> list[dict[str, Any]]:
-    out = []
-    for s in result["suggestions"]:
-        e = s["explanation"]
-        out.append(
-            {
-                "uri": s["uri"],
-                "label": s["label"],
-                "label_lang": s["label_lang"],
-                "skill_type": "transversal"
-                if s["transversal"]
-                else ("knowledge" if s["knowledge"] else "skill"),
-                "competent": [c["code"] for c in s["competent"]][:3],
-                "score": round(float(s["score"]), 2),
-                "matched_words": list(e["matched_words"])[:6],
-                "templates": list(e["templates"])[:2],
-                "dense": round(float(e["dense_similarity"] or 0.0), 2),
-            }
-        )
-    return out
-
-
 def _suggest(form: RecordForm) -> list[dict[str, Any]]:
     text = f"{form.title.strip()}. {form.description.strip()}".strip(". ")
     if len(text) < 3:
         return []
     lang = form.language if form.language in LANGS else None
     tasks = [t for t in form.tasks.splitlines() if t.strip()]
-    return _suggestion_views(mapping.suggest(text, lang=lang, tasks=tasks or None, limit=10))
+    return mapping.suggestion_cards(mapping.suggest(text, lang=lang, tasks=tasks or None, limit=10))
 
 
 def _record_page(
@@ -417,7 +395,7 @@ def search_skills(
 ) -> JSONResponse:
     """ESCO skills whose labels match ``q`` (the form's "search a skill" box)."""
     result = mapping.suggest(q, lang=lang if lang in LANGS else None, limit=10)
-    return JSONResponse({"skills": _suggestion_views(result)}, headers={"Cache-Control": "no-store"})
+    return JSONResponse({"skills": mapping.suggestion_cards(result)}, headers={"Cache-Control": "no-store"})
 
 
 # --- one credential -------------------------------------------------------------------------------
@@ -538,18 +516,6 @@ def change_status(
     return response
 
 
-def _download(body: bytes, media_type: str, filename: str) -> Response:
-    return Response(
-        body,
-        media_type=media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
-
-
 def _file_stem(row: Credential) -> str:
     return "credential-" + row.id.rsplit(":", 1)[-1][:36]
 
@@ -558,13 +524,13 @@ def _file_stem(row: Credential) -> str:
 def credential_json(credential_id: str, ctx: ContextDep, user: StaffSignedIn) -> Response:
     row = revocation.get_credential(ctx, association_of(ctx, user), credential_id)
     body = orjson.dumps(share.envelope(row), option=orjson.OPT_INDENT_2)
-    return _download(body, "application/json", _file_stem(row) + ".json")
+    return share.attachment(body, "application/json", _file_stem(row) + ".json")
 
 
 @router.get(HOME + "/credentials/{credential_id}/credential.jwt")
 def credential_jwt(credential_id: str, ctx: ContextDep, user: StaffSignedIn) -> Response:
     row = revocation.get_credential(ctx, association_of(ctx, user), credential_id)
-    return _download(row.secured.encode(), "application/vc+jwt", _file_stem(row) + ".jwt")
+    return share.attachment(row.secured.encode(), "application/vc+jwt", _file_stem(row) + ".jwt")
 
 
 @router.get(HOME + "/credentials/{credential_id}/certificate.pdf")
@@ -576,7 +542,7 @@ def credential_pdf(
     pdf = certificate.certificate_pdf(
         ctx, association, row.id, lang if lang in LANGS else choose_lang(request)
     )
-    return _download(pdf, "application/pdf", _file_stem(row) + ".pdf")
+    return share.attachment(pdf, "application/pdf", _file_stem(row) + ".pdf")
 
 
 @router.get(HOME + "/credentials/{credential_id}/qr.png")
@@ -584,4 +550,4 @@ def credential_qr(credential_id: str, ctx: ContextDep, user: StaffSignedIn) -> R
     association = association_of(ctx, user)
     row = revocation.get_credential(ctx, association, credential_id)
     png = paper.qr_png(paper.qr_text(ctx, association, row.id))
-    return _download(png, "image/png", _file_stem(row) + "-qr.png")
+    return share.attachment(png, "image/png", _file_stem(row) + "-qr.png")

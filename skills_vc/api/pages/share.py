@@ -30,7 +30,7 @@ from skills_vc.services.presentation import grouped_skills
 from skills_vc.store import credentials as credentials_repo
 from skills_vc.store.tables import Association, Credential
 
-__all__ = ["SHARE_DAYS", "envelope", "router", "share_link"]
+__all__ = ["SHARE_DAYS", "attachment", "envelope", "router", "share_link"]
 
 SHARE_DAYS = 365
 _PREFIX = "/c"
@@ -83,7 +83,8 @@ router = APIRouter(
 )
 
 
-def _attachment(body: bytes, media_type: str, filename: str) -> Response:
+def attachment(body: bytes, media_type: str, filename: str) -> Response:
+    """A download that is neither cached nor sniffed (the portal's downloads use it too)."""
     return Response(
         body,
         media_type=media_type,
@@ -138,7 +139,7 @@ def holder_page(request: Request, token: str, ctx: ContextDep) -> HTMLResponse:
 def holder_json(request: Request, token: str, ctx: ContextDep) -> Response:
     row, _ = _load(ctx, request, token)
     _live(row)
-    return _attachment(
+    return attachment(
         orjson.dumps(envelope(row), option=orjson.OPT_INDENT_2), "application/json", "credential.json"
     )
 
@@ -150,11 +151,11 @@ def holder_pdf(request: Request, token: str, ctx: ContextDep, lang: str = "") ->
     pdf = certificate.certificate_pdf(
         ctx, association, row.id, lang if lang in LANGS else choose_lang(request)
     )
-    return _attachment(pdf, "application/pdf", "certificate.pdf")
+    return attachment(pdf, "application/pdf", "certificate.pdf")
 
 
 @router.get(_PREFIX + "/{token}/qr.png")
 def holder_qr(request: Request, token: str, ctx: ContextDep) -> Response:
     row, association = _load(ctx, request, token)
     _live(row)
-    return _attachment(paper.qr_png(paper.qr_text(ctx, association, row.id)), "image/png", "qr.png")
+    return attachment(paper.qr_png(paper.qr_text(ctx, association, row.id)), "image/png", "qr.png")
