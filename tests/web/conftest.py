@@ -58,6 +58,13 @@ def site(db: Engine, clock: Clock, tmp_path: Path) -> Iterator[Platform]:
         yield Platform(client, clock)
 
 
+@pytest.fixture
+def secure_site(db: Engine, clock: Clock, tmp_path: Path) -> Iterator[Platform]:
+    """The app (public URL https) reached over https, so the client keeps Secure session cookies."""
+    with TestClient(web_app(db, clock, tmp_path), base_url="https://testserver") as client:
+        yield Platform(client, clock)
+
+
 def _no_browser(reason: str) -> None:
     if os.environ.get("SKILLS_VC_REQUIRE_BROWSER") == "1":
         pytest.fail(f"{reason}, and SKILLS_VC_REQUIRE_BROWSER=1 requires the browser tests to run")

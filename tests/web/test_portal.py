@@ -4,26 +4,20 @@ the volunteer's link, and what a staff member of another association cannot see.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 
-from tests.conftest import Clock, Platform
-from tests.web.conftest import web_app
+from tests.conftest import Platform
 from tests.web.helpers import Elements
 from tests.web.portal_support import CUTTING, SEWING, record_form, staff_member, token
 
 
 @pytest.fixture
-def site(db: Engine, clock: Clock, tmp_path: Path) -> Iterator[Platform]:
-    """The app (public URL https) reached over https, so the client keeps the Secure session cookie."""
-    with TestClient(web_app(db, clock, tmp_path), base_url="https://testserver") as client:
-        yield Platform(client, clock)
+def site(secure_site: Platform) -> Platform:
+    """The portal's session cookie is Secure: these tests reach the app over https."""
+    return secure_site
 
 
 @pytest.fixture

@@ -7,19 +7,15 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
 from skills_vc.services import bulk_import, issuance
 from skills_vc.services.bulk_csv import HEADERS
 from skills_vc.store.tables import Activity, Credential, Volunteer
-from tests.conftest import Clock, Platform
-from tests.web.conftest import web_app
+from tests.conftest import Platform
 from tests.web.helpers import Elements
 from tests.web.portal_support import CUTTING, SEWING, staff_member, token, wait_for_import
 
@@ -28,9 +24,9 @@ PACKING = "http://data.europa.eu/esco/skill/667cbbaf-f377-46d8-8f2d-1f6d8a55d74a
 
 
 @pytest.fixture
-def site(db: Engine, clock: Clock, tmp_path: Path) -> Iterator[Platform]:
-    with TestClient(web_app(db, clock, tmp_path), base_url="https://testserver") as client:
-        yield Platform(client, clock)
+def site(secure_site: Platform) -> Platform:
+    """The portal's session cookie is Secure: these tests reach the app over https."""
+    return secure_site
 
 
 @pytest.fixture

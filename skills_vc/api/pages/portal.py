@@ -45,7 +45,7 @@ from skills_vc.services.presentation import SkillView, grouped_skills
 from skills_vc.store import portal as repo
 from skills_vc.store.tables import Credential
 
-__all__ = ["api_router", "router"]
+__all__ = ["api_router", "portal_routers", "router"]
 
 HOME = "/portal"
 PAGE_SIZE = 25
@@ -60,16 +60,20 @@ def _portal_error(request: Request, code: str, status: int) -> Response:
     return render(request, "portal_error.html", status, error=code, switch_path=HOME)
 
 
-router = APIRouter(
-    tags=["web pages"],
-    route_class=error_page_route(_portal_error),
-    include_in_schema=False,
-    dependencies=[Depends(read_only_transaction)],
-)
-# The form's helpers, called with fetch(): errors are JSON like the rest of the API.
-api_router = APIRouter(
-    tags=["web pages"], include_in_schema=False, dependencies=[Depends(read_only_transaction)]
-)
+def portal_routers() -> tuple[APIRouter, APIRouter]:
+    """A router of portal pages (errors shown as pages) and one of the pages' JSON helpers, called
+    with fetch() (errors as JSON, like the rest of the API); their GET requests only read."""
+    read_only = [Depends(read_only_transaction)]
+    pages = APIRouter(
+        tags=["web pages"],
+        route_class=error_page_route(_portal_error),
+        include_in_schema=False,
+        dependencies=read_only,
+    )
+    return pages, APIRouter(tags=["web pages"], include_in_schema=False, dependencies=read_only)
+
+
+router, api_router = portal_routers()
 
 
 def _page(

@@ -12,17 +12,16 @@ from __future__ import annotations
 import tempfile
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.responses import StreamingResponse
 
-from skills_vc.api.deps import ContextDep, read_only_transaction, service_context
+from skills_vc.api.deps import ContextDep, service_context
 from skills_vc.api.pages import security, share
-from skills_vc.api.pages.error_pages import error_page_route
 from skills_vc.api.pages.i18n import LANGS, choose_lang
-from skills_vc.api.pages.portal import HOME, _page, _portal_error
+from skills_vc.api.pages.portal import HOME, _page, portal_routers
 from skills_vc.api.pages.portal_auth import ROLE, StaffCsrf, StaffSignedIn, association_of
 from skills_vc.errors import PayloadTooLargeError, ValidationFailed
 from skills_vc.services import associations, bulk_import
@@ -39,15 +38,7 @@ BULK_UPLOAD_BYTES = CsvLimits().max_bytes
 # Rows shown in the preview table; every error is counted, and all are in the result CSV.
 SHOWN_ROWS = 300
 
-router = APIRouter(
-    tags=["web pages"],
-    route_class=error_page_route(_portal_error),
-    include_in_schema=False,
-    dependencies=[Depends(read_only_transaction)],
-)
-api_router = APIRouter(
-    tags=["web pages"], include_in_schema=False, dependencies=[Depends(read_only_transaction)]
-)
+router, api_router = portal_routers()
 
 
 def runner(request: Request) -> ImportRunner:
