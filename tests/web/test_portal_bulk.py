@@ -400,3 +400,14 @@ def test_an_import_interrupted_by_a_restart_can_be_confirmed_again(
     again = _confirm(site, import_id, {g: [SEWING] for g in _groups(html)})
     assert again.status_code == 409 and 'data-error="import_not_confirmable"' in again.text
     assert _issued(db) == 4
+
+
+def test_the_result_csv_neutralises_spreadsheet_formulas(site: Platform, coordinator: Any) -> None:
+    rows = _rows(2)
+    rows[0]["volunteer_name"] = '=HYPERLINK("https://attacker.example","clic")'
+    rows[1]["volunteer_name"] = "+32 470 00 00 00"
+    import_id, html = _preview(site, excel_csv(rows))
+    _issue_all(site, import_id, html)
+    result = site.client.get(f"/portal/bulk/{import_id}/result.csv").content.decode("utf-8-sig")
+    names = [line["volunteer_name"] for line in csv.DictReader(io.StringIO(result), delimiter=";")]
+    assert names == ['\'=HYPERLINK("https://attacker.example","clic")', "'+32 470 00 00 00"]
