@@ -64,7 +64,10 @@ def test_coordinator_records_an_activity_with_live_suggestions_and_downloads_it(
     page.locator("#description").press_sequentially(
         "Couture de masques et de blouses pour les hôpitaux bruxellois."
     )
-    suggestion = page.locator("#suggestions li").filter(has_text="coudre des morceaux de tissu")
+    # aria-busy is false once the answer for the text as typed is shown (no later one is coming).
+    suggestion = page.locator("#suggestions[aria-busy=false] li").filter(
+        has_text="coudre des morceaux de tissu"
+    )
     suggestion.wait_for()
     assert "Pourquoi" in page.locator("#suggestions li").first.inner_text()
     page.fill("#start_date", "2020-03-23")

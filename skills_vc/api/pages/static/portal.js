@@ -22,6 +22,10 @@
     var timer = null;
     var lastText = null;
     var sequence = 0;
+    var inFlight = false;
+
+    // aria-busy tells assistive technology (and tests) that the suggestions are about to change.
+    function busy(on) { suggestions.setAttribute("aria-busy", on ? "true" : "false"); }
 
     document.querySelectorAll(".no-js-only").forEach(function (el) { el.hidden = true; });
     search.hidden = false;
@@ -97,10 +101,14 @@
         language: form.language.value
       };
       var text = JSON.stringify(body);
-      if (text === lastText) { return; }
+      if (text === lastText) {
+        if (!inFlight) { busy(false); }
+        return;
+      }
       lastText = text;
-      if ((body.title + body.description).trim().length < 3) { return; }
+      if ((body.title + body.description).trim().length < 3) { busy(false); return; }
       var mine = ++sequence;
+      inFlight = true;
       status.textContent = texts.loading;
       fetch(form.getAttribute("data-suggest-url"), {
         method: "POST",
@@ -118,13 +126,20 @@
           if (!ticked[skill.uri]) { suggestions.appendChild(item(skill, false)); }
         });
         status.textContent = data.suggestions.length ? texts.found : texts.none;
+        inFlight = false;
+        busy(false);
       }).catch(function () {
-        if (mine === sequence) { status.textContent = texts.failed; }
+        if (mine === sequence) {
+          status.textContent = texts.failed;
+          inFlight = false;
+          busy(false);
+        }
       });
     }
 
     form.querySelectorAll("[data-suggest]").forEach(function (field) {
       field.addEventListener("input", function () {
+        busy(true);
         clearTimeout(timer);
         timer = setTimeout(suggestNow, 450);
       });
