@@ -17,7 +17,7 @@ from skills_vc.cli_paper import certificate_command, trust_list_export, verify_q
 from skills_vc.cli_staff import staff_app
 from skills_vc.cli_support import fail, service_context
 from skills_vc.config import get_settings, load_operator_key
-from skills_vc.errors import SkillsVCError
+from skills_vc.errors import SkillsVCError, ValidationFailed
 from skills_vc.services import associations, demo, issuance, revocation, verification
 from skills_vc.services.context import ServiceContext
 from skills_vc.store.migrate import upgrade
@@ -67,8 +67,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000, migrate_first: bool = True)
 @app.command(name="demo")
 def demo_command(profiles: Path = _ISSUERS) -> None:
     """Migrate, load the demo associations and write their keys to var/demo-credentials.json."""
-    _migrate()
     settings = get_settings()
+    if settings.mode == "production":
+        # The demo accounts have published passwords: they must never exist on a real platform.
+        raise fail(ValidationFailed("demo data is refused in production mode", code="demo_in_production"))
+    _migrate()
     with _context() as ctx:
         loaded = demo.load_profiles(ctx, profiles)
     out = {

@@ -148,3 +148,17 @@ def test_the_demo_accounts_sign_in(cli: CliRunner, tmp_path: Path, web: TestClie
         assert _sign_in(web, account["email"], account["password"]) == 303
     listed = cli.invoke(app, ["staff", "list", "digital-for-all"]).output.strip().splitlines()
     assert len(listed) == 1
+
+
+def test_demo_accounts_are_refused_in_production(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SKILLS_VC_MODE", "production")
+    monkeypatch.setenv("SKILLS_VC_MASTER_KEY", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8")
+    monkeypatch.setenv("SKILLS_VC_OPERATOR_KEY", "a-production-operator-key-of-some-length")
+    monkeypatch.setenv("SKILLS_VC_DATABASE_URL", f"sqlite:///{tmp_path / 'prod.db'}")
+    get_settings.cache_clear()
+    refused = cli.invoke(app, ["demo"])
+    assert refused.exit_code == 2
+    assert "demo_in_production" in refused.output
+    assert not (tmp_path / "prod.db").exists()  # not even migrated
