@@ -285,3 +285,14 @@ def test_the_same_email_and_name_is_the_same_volunteer(site: Platform, coordinat
     _issue(site, volunteer_name="Aïcha B.")  # another name with that email: another record
     volunteers = site.client.get("/volunteers", headers=association["headers"]).json()
     assert sorted(v["name"] for v in volunteers) == ["Aïcha B.", "Aïcha Benali"]
+
+
+def test_skill_search_works_without_the_script(site: Platform, coordinator: Any) -> None:
+    form = record_form(csrf_token=token(site), action="search", skills=[SEWING], skill_query="repasser")
+    page = site.client.post("/portal/record?lang=fr", data=form)
+    assert page.status_code == 200
+    found = [a.get("value") for a in Elements(page.text).named("input") if a.get("name") == "skills"]
+    ironing = [uri for uri in found if uri and uri != SEWING]
+    assert ironing and "repasser" in page.text
+    assert found.count(SEWING) == 1  # the ticked skill stays ticked, listed once
+    assert _count(site) == 0  # searching issues nothing

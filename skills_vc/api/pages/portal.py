@@ -239,6 +239,10 @@ def _suggest(form: RecordForm) -> list[dict[str, Any]]:
     return mapping.suggestion_cards(mapping.suggest(text, lang=lang, tasks=tasks or None, limit=10))
 
 
+def _search(query: str, lang: str) -> list[dict[str, Any]]:
+    return mapping.suggestion_cards(mapping.suggest(query, lang=lang if lang in LANGS else None, limit=10))
+
+
 def _record_page(
     request: Request, user: StaffUser, form: RecordForm, status: int = 200, **context: Any
 ) -> HTMLResponse:
@@ -246,6 +250,9 @@ def _record_page(
     chosen = _chosen(form.skills, lang)
     chosen_uris = {s["uri"] for s in chosen}
     suggestions = [s for s in context.pop("suggestions", []) if s["uri"] not in chosen_uris]
+    # A skill is listed once on the page (its checkbox has one id): ticked, suggested, or found.
+    listed = chosen_uris | {s["uri"] for s in suggestions}
+    context["search_results"] = [s for s in context.get("search_results", []) if s["uri"] not in listed]
     return _page(
         request,
         "portal_record.html",
@@ -350,9 +357,22 @@ async def record(request: Request, ctx: ContextDep, user: StaffCsrf) -> Response
     """Suggest skills (without JavaScript), or record the activity and issue its credential."""
     raw = await request.form(max_files=0, max_fields=200)
     form = _form_values(raw)
-    if raw.get("action") == "suggest":
+    query = raw.get("skill_query")
+    query = query.strip()[:200] if isinstance(query, str) else ""
+    if raw.get("action") in ("suggest", "search"):
+        # Without the script: suggestions for the description, and the skills the search box names
+        # (Enter in any field of the form sends it with this action, never "issue").
         suggestions = await run_in_threadpool(_suggest, form)
-        return _record_page(request, user, form, suggestions=suggestions, suggested=True)
+        found = await run_in_threadpool(_search, query, form.language) if len(query) >= 2 else []
+        return _record_page(
+            request,
+            user,
+            form,
+            suggestions=suggestions,
+            suggested=True,
+            skill_query=query,
+            search_results=found,
+        )
     try:
         credential_id = await run_in_threadpool(_issue_from_form, ctx, user, form)
     except SkillsVCError as exc:
@@ -398,8 +418,7 @@ def search_skills(
     lang: Annotated[str, Query(max_length=2)] = "en",
 ) -> JSONResponse:
     """ESCO skills whose labels match ``q`` (the form's "search a skill" box)."""
-    result = mapping.suggest(q, lang=lang if lang in LANGS else None, limit=10)
-    return JSONResponse({"skills": mapping.suggestion_cards(result)}, headers={"Cache-Control": "no-store"})
+    return JSONResponse({"skills": _search(q, lang)}, headers={"Cache-Control": "no-store"})
 
 
 # --- one credential -------------------------------------------------------------------------------

@@ -15,7 +15,6 @@
     var suggestions = document.getElementById("suggestions");
     var status = document.getElementById("suggest-status");
     var template = document.getElementById("skill-template");
-    var search = document.getElementById("skill-search");
     var query = document.getElementById("skill-query");
     var results = document.getElementById("search-results");
     var searchStatus = document.getElementById("search-status");
@@ -28,7 +27,6 @@
     function busy(on) { suggestions.setAttribute("aria-busy", on ? "true" : "false"); }
 
     document.querySelectorAll(".no-js-only").forEach(function (el) { el.hidden = true; });
-    search.hidden = false;
 
     function typeName(kind) {
       return texts["type" + kind.charAt(0).toUpperCase() + kind.slice(1)] || kind;
@@ -165,7 +163,11 @@
       }).catch(function () { searchStatus.textContent = texts.failed; });
     }
 
-    document.getElementById("skill-search-button").addEventListener("click", searchNow);
+    // With the script the search button asks without submitting; without it, the form is sent.
+    document.getElementById("skill-search-button").addEventListener("click", function (event) {
+      event.preventDefault();
+      searchNow();
+    });
     // Enter in the search box searches; it must not submit (and issue) the form.
     query.addEventListener("keydown", function (event) {
       if (event.key === "Enter") { event.preventDefault(); searchNow(); }
