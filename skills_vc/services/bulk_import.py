@@ -552,17 +552,8 @@ def certificate_entries(row: BulkImport) -> Iterator[tuple[str, str]]:
             yield f"{r['line']:05d}-{_slug(r['values'].get('volunteer_name', ''))}.pdf", cid
 
 
-def certificates_zip(
-    ctx: ServiceContext,
-    association: Association,
-    row: BulkImport,
-    lang: str,
-    out: IO[bytes],
-) -> int:
-    """Write a ZIP of the certificates (PDF) of the import's credentials to ``out``; returns the count.
-
-    Revoked credentials are not printed: they are left out of the ZIP.
-    """
+def printable_entries(row: BulkImport) -> list[tuple[str, str]]:
+    """The certificates a ZIP of the import will hold, checked before any is built."""
     entries = list(certificate_entries(row))
     if not entries:
         raise ValidationFailed("this import has no credential to print", code="nothing_to_print", status=404)
@@ -570,8 +561,40 @@ def certificates_zip(
         raise ValidationFailed(
             f"at most {MAX_ZIP} certificates per ZIP; use the CSV of links", code="zip_too_large", status=413
         )
-    count = 0
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
+    return entries
+
+
+class _Chunks(io.RawIOBase):
+    """A write-only, unseekable stream that keeps what is written until it is taken."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._parts: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self._parts.append(bytes(data))
+        return len(data)
+
+    def take(self) -> bytes:
+        out, self._parts = b"".join(self._parts), []
+        return out
+
+
+def certificates_zip_stream(
+    ctx: ServiceContext,
+    association: Association,
+    entries: Sequence[tuple[str, str]],
+    lang: str,
+    printed: list[str] | None = None,
+) -> Iterator[bytes]:
+    """The ZIP of the certificates (PDF), yielded piece by piece as each certificate is built, so a
+    download starts at once. Revoked credentials are not printed: they are left out. The names of
+    the files written are appended to ``printed``."""
+    stream = _Chunks()
+    with zipfile.ZipFile(stream, "w", compression=zipfile.ZIP_STORED) as archive:
         for name, cid in entries:
             try:
                 pdf = certificate.certificate_pdf(ctx, association, cid, lang)
@@ -580,5 +603,17 @@ def certificates_zip(
                     continue
                 raise
             archive.writestr(name, pdf)
-            count += 1
-    return count
+            if printed is not None:
+                printed.append(name)
+            yield stream.take()
+    yield stream.take()
+
+
+def certificates_zip(
+    ctx: ServiceContext, association: Association, row: BulkImport, lang: str, out: IO[bytes]
+) -> int:
+    """Write the ZIP of the import's certificates to ``out``; returns how many it holds."""
+    printed: list[str] = []
+    for piece in certificates_zip_stream(ctx, association, printable_entries(row), lang, printed):
+        out.write(piece)
+    return len(printed)

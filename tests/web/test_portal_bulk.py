@@ -411,3 +411,25 @@ def test_the_result_csv_neutralises_spreadsheet_formulas(site: Platform, coordin
     result = site.client.get(f"/portal/bulk/{import_id}/result.csv").content.decode("utf-8-sig")
     names = [line["volunteer_name"] for line in csv.DictReader(io.StringIO(result), delimiter=";")]
     assert names == ['\'=HYPERLINK("https://attacker.example","clic")', "'+32 470 00 00 00"]
+
+
+def test_the_zip_leaves_out_revoked_credentials_and_needs_credentials(
+    site: Platform, coordinator: Any
+) -> None:
+    import_id, html = _preview(site, excel_csv(_rows(3)))
+    empty = site.client.get(f"/portal/bulk/{import_id}/certificates.zip")
+    assert empty.status_code == 404 and 'data-error="nothing_to_print"' in empty.text
+    _issue_all(site, import_id, html)
+    result = site.client.get(f"/portal/bulk/{import_id}/result.csv").content.decode("utf-8-sig")
+    first = next(csv.DictReader(io.StringIO(result), delimiter=";"))["credential_id"]
+    revoked = site.client.post(
+        f"/portal/credentials/{first}/status",
+        data={"csrf_token": token(site), "action": "revoke", "reason": "erreur", "confirm": "yes"},
+        follow_redirects=False,
+    )
+    assert revoked.status_code == 303
+    archive = site.client.get(f"/portal/bulk/{import_id}/certificates.zip?lang=fr")
+    assert archive.status_code == 200 and archive.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(archive.content)) as z:
+        assert z.testzip() is None
+        assert sorted(z.namelist()) == ["00003-benevole-00001.pdf", "00004-benevole-00002.pdf"]

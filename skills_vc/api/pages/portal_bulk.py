@@ -9,7 +9,7 @@ page refreshes itself), then the result.
 
 from __future__ import annotations
 
-import tempfile
+from collections.abc import Iterator
 from typing import Any
 
 from fastapi import Request, Response
@@ -29,7 +29,7 @@ from skills_vc.services.bulk_csv import COLUMNS, HEADERS, REQUIRED, CsvLimits, t
 from skills_vc.services.bulk_import import ImportOptions, ImportRunner
 from skills_vc.services.context import ServiceContext
 from skills_vc.store import portal as repo
-from skills_vc.store.tables import BulkImport
+from skills_vc.store.tables import Association, BulkImport
 
 __all__ = ["BULK_UPLOAD_BYTES", "BULK_UPLOAD_PATH", "api_router", "router"]
 
@@ -241,26 +241,33 @@ def _ascii(text: str) -> str:
 
 
 @router.get(BULK_UPLOAD_PATH + "/{import_id}/certificates.zip")
-async def certificates(
+def certificates(
     request: Request, import_id: str, ctx: ContextDep, user: StaffSignedIn, lang: str = ""
 ) -> Response:
-    """A ZIP of the PDF certificates of the import's credentials (in the chosen language)."""
+    """A ZIP of the PDF certificates of the import's credentials (in the chosen language).
+
+    What can be refused is checked first; the ZIP is then streamed as each certificate is built
+    (about 60 ms each), in a read-only transaction of its own, so the download starts at once.
+    """
     lang = lang if lang in LANGS else choose_lang(request)
     association = association_of(ctx, user)
     row = bulk_import.get_import(ctx, association, import_id)
-    spool = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)  # noqa: SIM115 - streamed, then closed
-    await run_in_threadpool(bulk_import.certificates_zip, ctx, association, row, lang, spool)
-    spool.seek(0)
+    entries = bulk_import.printable_entries(row)
+    association_id, factory = association.id, request.app.state.read_only_session_factory
 
-    def chunks() -> Any:
+    def pieces() -> Iterator[bytes]:
+        session = factory()
         try:
-            while block := spool.read(256 * 1024):
-                yield block
+            own = service_context(request, session)
+            own_association = own.session.get(Association, association_id)
+            assert own_association is not None  # checked in the request's transaction
+            yield from bulk_import.certificates_zip_stream(own, own_association, entries, lang)
         finally:
-            spool.close()
+            session.rollback()
+            session.close()
 
     return StreamingResponse(
-        chunks(),
+        pieces(),
         media_type="application/zip",
         headers={
             "Content-Disposition": f'attachment; filename="certificates-{row.id[:8]}.zip"',
