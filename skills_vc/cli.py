@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,11 +13,10 @@ import typer
 from skills_vc.cli_mapper import map_command
 from skills_vc.cli_paper import certificate_command, trust_list_export, verify_qr
 from skills_vc.cli_staff import staff_app
-from skills_vc.cli_support import fail, service_context
+from skills_vc.cli_support import command_context, fail
 from skills_vc.config import get_settings, load_operator_key
-from skills_vc.errors import SkillsVCError, ValidationFailed
+from skills_vc.errors import ValidationFailed
 from skills_vc.services import associations, demo, issuance, revocation, verification
-from skills_vc.services.context import ServiceContext
 from skills_vc.store.migrate import upgrade
 from skills_vc.store.session import make_engine
 
@@ -28,15 +25,6 @@ app = typer.Typer(
 )
 
 _ISSUERS = Path(__file__).resolve().parent.parent / "issuers"
-
-
-@contextmanager
-def _context() -> Iterator[ServiceContext]:
-    try:
-        with service_context() as ctx:
-            yield ctx
-    except SkillsVCError as exc:
-        raise fail(exc) from None
 
 
 def _migrate() -> None:
@@ -72,7 +60,7 @@ def demo_command(profiles: Path = _ISSUERS) -> None:
         # The demo accounts have published passwords: they must never exist on a real platform.
         raise fail(ValidationFailed("demo data is refused in production mode", code="demo_in_production"))
     _migrate()
-    with _context() as ctx:
+    with command_context() as ctx:
         loaded = demo.load_profiles(ctx, profiles)
     out = {
         "operator_key": load_operator_key(settings),
@@ -107,7 +95,7 @@ def issue(
     if (activity is None) == (credential is None):
         typer.echo("give exactly one of --activity or --credential", err=True)
         raise typer.Exit(2)
-    with _context() as ctx:
+    with command_context() as ctx:
         issuer = associations.get(ctx, association)
         if activity is not None:
             row = issuance.issue_activity(ctx, issuer, activity)
@@ -151,7 +139,7 @@ def verify(
             typer.echo("error: the credential is neither a vc+jwt nor valid JSON", err=True)
             raise typer.Exit(2) from None
     settings = get_settings()
-    with _context() as ctx:
+    with command_context() as ctx:
         report = verification.verify(
             ctx, presented, verification.RemoteStatusLists(settings.status_cache_seconds)
         )
@@ -179,7 +167,7 @@ def revoke(
 ) -> None:
     """Revoke a credential for good, or suspend / unsuspend it."""
     action: revocation.Action = "suspend" if suspend else "unsuspend" if unsuspend else "revoke"
-    with _context() as ctx:
+    with command_context() as ctx:
         row = revocation.change_status(ctx, associations.get(ctx, association), credential_id, action, reason)
         typer.echo(f"{row.id}: {revocation.state_of(row)}")
 

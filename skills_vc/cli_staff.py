@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 import typer
 
-from skills_vc.cli_support import fail, service_context
-from skills_vc.errors import SkillsVCError
+from skills_vc.cli_support import command_context
 from skills_vc.services import associations, staff
-from skills_vc.services.context import ServiceContext
 
 __all__ = ["staff_app"]
 
 staff_app = typer.Typer(help="Staff accounts that sign in to the association portal.", no_args_is_help=True)
-
-
-@contextmanager
-def _context() -> Iterator[ServiceContext]:
-    try:
-        with service_context() as ctx:
-            yield ctx
-    except SkillsVCError as exc:
-        raise fail(exc) from None
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -46,7 +33,7 @@ def add(
 ) -> None:
     """Create an account; the password is asked twice without echo (or read from stdin)."""
     password = _read_password(password_stdin)
-    with _context() as ctx:
+    with command_context() as ctx:
         account = staff.create_account(ctx, slug, email, name, password)
         typer.echo(f"staff account {account.id} created: {account.email} ({account.name}) for {slug}")
 
@@ -54,7 +41,7 @@ def add(
 @staff_app.command(name="list")
 def list_command(slug: Annotated[str, typer.Argument(help="slug of the association")]) -> None:
     """The association's accounts: email, name, state and last sign-in."""
-    with _context() as ctx:
+    with command_context() as ctx:
         accounts = staff.list_accounts(ctx, associations.get(ctx, slug))
         for account in accounts:
             state = "disabled" if account.disabled_at else "active"
@@ -69,6 +56,6 @@ def list_command(slug: Annotated[str, typer.Argument(help="slug of the associati
 @staff_app.command(name="disable")
 def disable(email: Annotated[str, typer.Argument(help="the account's email address")]) -> None:
     """Disable an account: it can no longer sign in and its open sessions end."""
-    with _context() as ctx:
+    with command_context() as ctx:
         account = staff.disable(ctx, email)
         typer.echo(f"staff account {account.email} disabled")

@@ -10,10 +10,11 @@ from typing import Protocol
 import typer
 
 from skills_vc.config import get_settings, load_master_key
+from skills_vc.errors import SkillsVCError
 from skills_vc.services.context import ServiceContext, transaction
 from skills_vc.store.session import make_engine, make_session_factory
 
-__all__ = ["fail", "service_context"]
+__all__ = ["command_context", "fail", "service_context"]
 
 
 class _CodedError(Protocol):
@@ -37,3 +38,13 @@ def fail(exc: _CodedError) -> typer.Exit:
     """Print the error's code and message; the caller raises the returned exit (code 2)."""
     typer.echo(f"error: {exc.code}: {exc.detail}", err=True)
     return typer.Exit(2)
+
+
+@contextmanager
+def command_context() -> Iterator[ServiceContext]:
+    """``service_context`` for a command: a service error ends it with its code (exit code 2)."""
+    try:
+        with service_context() as ctx:
+            yield ctx
+    except SkillsVCError as exc:
+        raise fail(exc) from None
