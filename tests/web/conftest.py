@@ -65,6 +65,13 @@ def secure_site(db: Engine, clock: Clock, tmp_path: Path) -> Iterator[Platform]:
         yield Platform(client, clock)
 
 
+@pytest.fixture
+def http_site(db: Engine, clock: Clock, tmp_path: Path) -> Iterator[Platform]:
+    """The app with an http public URL, for the live server (plain http, where a Secure cookie is dropped)."""
+    with TestClient(web_app(db, clock, tmp_path, public_url="http://skills-vc.test")) as client:
+        yield Platform(client, clock)
+
+
 def _no_browser(reason: str) -> None:
     if os.environ.get("SKILLS_VC_REQUIRE_BROWSER") == "1":
         pytest.fail(f"{reason}, and SKILLS_VC_REQUIRE_BROWSER=1 requires the browser tests to run")

@@ -15,11 +15,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 
-from tests.conftest import OPERATOR_KEY, Clock, Platform
-from tests.web.conftest import LiveServer, web_app
+from tests.conftest import OPERATOR_KEY, Platform
+from tests.web.conftest import LiveServer
 from tests.web.portal_support import PASSWORD, SEWING
 from tests.web.test_portal_bulk import _rows, excel_csv
 
@@ -30,9 +28,9 @@ RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 @pytest.fixture
-def site(db: Engine, clock: Clock, tmp_path: Path) -> Iterator[Platform]:
-    with TestClient(web_app(db, clock, tmp_path, public_url="http://skills-vc.test")) as client:
-        yield Platform(client, clock)
+def site(http_site: Platform) -> Platform:
+    """Signed-in pages in the browser: the live server is plain http, so the session cookie is not Secure."""
+    return http_site
 
 
 @pytest.fixture

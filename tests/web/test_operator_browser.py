@@ -5,16 +5,13 @@ The screenshot of the page in Dutch goes to docs/screenshots/operator-nl.png.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 
-from tests.conftest import OPERATOR_KEY, Clock, Platform
-from tests.web.conftest import LiveServer, web_app
+from tests.conftest import OPERATOR_KEY, Platform
+from tests.web.conftest import LiveServer
 
 pytestmark = pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
 
@@ -22,10 +19,9 @@ Live = tuple[LiveServer, Platform]
 
 
 @pytest.fixture
-def site(db: Engine, clock: Clock, tmp_path: Path) -> Iterator[Platform]:
-    """The app with an http public URL: the live server is plain http, where a Secure cookie is dropped."""
-    with TestClient(web_app(db, clock, tmp_path, public_url="http://skills-vc.test")) as client:
-        yield Platform(client, clock)
+def site(http_site: Platform) -> Platform:
+    """Signed-in pages in the browser: the live server is plain http, so the session cookie is not Secure."""
+    return http_site
 
 
 def _status_of(page: Any, slug: str) -> str:

@@ -10,16 +10,13 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 
-from tests.conftest import Clock, Platform
-from tests.web.conftest import LiveServer, web_app
+from tests.conftest import Platform
+from tests.web.conftest import LiveServer
 from tests.web.portal_support import PASSWORD
 from tests.web.test_portal_bulk import _rows, excel_csv
 
@@ -29,10 +26,9 @@ Live = tuple[LiveServer, Platform]
 
 
 @pytest.fixture
-def site(db: Engine, clock: Clock, tmp_path: Path) -> Iterator[Platform]:
-    """The app with an http public URL: the live server is plain http, where a Secure cookie is dropped."""
-    with TestClient(web_app(db, clock, tmp_path, public_url="http://skills-vc.test")) as client:
-        yield Platform(client, clock)
+def site(http_site: Platform) -> Platform:
+    """Signed-in pages in the browser: the live server is plain http, so the session cookie is not Secure."""
+    return http_site
 
 
 def _sign_in(page: Any, server: LiveServer, site: Platform) -> None:
