@@ -25,7 +25,7 @@ import unicodedata
 import uuid
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import IO, Any
 
@@ -33,7 +33,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from skills_vc.errors import ConflictError, NotFoundError, SkillsVCError, ValidationFailed
-from skills_vc.services import associations, certificate, issuance, mapping, records
+from skills_vc.services import certificate, issuance, mapping, records
 from skills_vc.services.bulk_csv import CsvLimits, ParsedFile, ParsedRow, parse_csv
 from skills_vc.services.context import ServiceContext, transaction
 from skills_vc.store import portal as repo
@@ -63,7 +63,6 @@ MAX_SKILLS = records.MAX_SKILLS
 # About 60 ms per certificate (`make bench`): a ZIP of 1,000 takes about a minute to build.
 MAX_ZIP = 1000
 _SUGGESTIONS = 10
-_ISSUABLE = ("ok",)
 
 
 @dataclass(frozen=True)
@@ -132,8 +131,8 @@ def _suggestions(title: str, description: str, tasks: list[str], lang: str) -> l
     return mapping.suggestion_cards(result)
 
 
-def _groups(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The distinct activities of the rows still to issue, with the mapper's suggestions for each."""
+def _groups(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The distinct activities of the rows still to issue (without suggestions yet)."""
     groups: dict[str, dict[str, Any]] = {}
     for row in rows:
         if row["state"] != "ok":
@@ -155,20 +154,14 @@ def _groups(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         group["rows"] += 1
         if values.get("skills"):
             group["rows_with_own_skills"] += 1
-    if len(groups) > MAX_GROUPS:
-        raise ValidationFailed(
-            f"the file describes {len(groups)} different activities; at most {MAX_GROUPS} per file",
-            code="too_many_activities",
-            extra={"count": len(groups), "limit": MAX_GROUPS},
-        )
-    for group in groups.values():
-        needs_choice = group["rows"] > group["rows_with_own_skills"]
-        group["suggestions"] = (
-            _suggestions(group["title"], group["description"], group["tasks"], group["language"])
-            if needs_choice
-            else []
-        )
-    return list(groups.values())
+    return groups
+
+
+def _suggest_for(group: dict[str, Any]) -> list[dict[str, Any]]:
+    """The mapper's suggestions for an activity, unless every one of its rows names its skills."""
+    if group["rows"] == group["rows_with_own_skills"]:
+        return []
+    return _suggestions(group["title"], group["description"], group["tasks"], group["language"])
 
 
 def preview(
@@ -191,11 +184,12 @@ def preview(
     if not file_errors:
         _check_skills(rows)
         _mark_already_issued(ctx, association, rows)
-        try:
-            groups = _groups(rows)
-        except ValidationFailed as exc:
-            file_errors.append(_error(exc.code, None, count=exc.extra["count"], limit=exc.extra["limit"]))
+        distinct = _groups(rows)
+        if len(distinct) > MAX_GROUPS:
+            file_errors.append(_error("too_many_activities", None, count=len(distinct), limit=MAX_GROUPS))
             rows = []
+        else:
+            groups = [{**group, "suggestions": _suggest_for(group)} for group in distinct.values()]
     if parsed.encoding_problem:
         file_errors.append(_error("encoding_problem"))
     row = BulkImport(
@@ -263,15 +257,10 @@ def confirm(
         raise ValidationFailed(
             "the file has errors: fix it and upload it again", code="import_has_file_errors"
         )
-    issuable = [r for r in row.rows if r["state"] in _ISSUABLE]
+    issuable = [r for r in row.rows if r["state"] == "ok"]
     if not issuable:
         raise ValidationFailed("no row of this file is left to issue", code="nothing_to_issue")
-    if associations.accreditation_status(association) != "accredited":
-        raise ValidationFailed(
-            "the association is not accredited: it cannot issue credentials",
-            code="association_not_accredited",
-            status=403,
-        )
+    issuance.require_accredited(association)
     index = mapping.get_bundle().index
     groups = []
     for group in row.groups:
@@ -303,11 +292,7 @@ class Progress:
 
     total: int
     done: int = 0
-    staff_ids: set[str] = field(default_factory=set)
-
-
-def _norm_name(name: str) -> str:
-    return re.sub(r"\s+", " ", name).strip().casefold()
+    staff_id: str | None = None  # who started it: they may read its progress without the database
 
 
 def _volunteers(
@@ -326,7 +311,9 @@ def _volunteers(
         if person in out:
             continue
         volunteer = known.get(email) if email else None
-        if volunteer is not None and _norm_name(volunteer.name) == _norm_name(values["volunteer_name"]):
+        if volunteer is not None and records.normalised_name(volunteer.name) == records.normalised_name(
+            values["volunteer_name"]
+        ):
             out[person] = volunteer.id
             continue
         out[person] = str(uuid.uuid4())
@@ -348,7 +335,7 @@ def _volunteers(
 def _person(values: dict[str, str]) -> str:
     """One person of the file: the same email and name (or the same name, without an email)."""
     email = (values.get("volunteer_email") or "").lower()
-    return f"{email}\n{_norm_name(values['volunteer_name'])}"
+    return f"{email}\n{records.normalised_name(values['volunteer_name'])}"
 
 
 def issue(ctx: ServiceContext, import_id: str, report: Callable[[int, int], None]) -> BulkImport:
@@ -362,7 +349,7 @@ def issue(ctx: ServiceContext, import_id: str, report: Callable[[int, int], None
     if association is None:
         raise NotFoundError("the import's association is gone", code="association_not_found")
     rows = [dict(r) for r in row.rows]
-    pending = [r for r in rows if r["state"] in _ISSUABLE]
+    pending = [r for r in rows if r["state"] == "ok"]
     _mark_already_issued(ctx, association, pending)
     todo = [r for r in pending if r["state"] == "ok"]
     report(0, len(todo))
@@ -451,7 +438,7 @@ class ImportRunner:
 
     def start(self, import_id: str, total: int, staff_id: str | None) -> threading.Thread:
         with self._guard:
-            self._progress[import_id] = Progress(total=total, staff_ids={staff_id} if staff_id else set())
+            self._progress[import_id] = Progress(total=total, staff_id=staff_id)
         thread = threading.Thread(
             target=self._run, args=(import_id,), name=f"import-{import_id[:8]}", daemon=True
         )

@@ -36,7 +36,14 @@ from skills_vc.store import credentials as repo
 from skills_vc.store import records as records_repo
 from skills_vc.store.tables import Activity, Association, Volunteer
 
-__all__ = ["MAX_BATCH", "IssuedCredential", "issue_activities", "issue_activity", "issue_credential"]
+__all__ = [
+    "MAX_BATCH",
+    "IssuedCredential",
+    "issue_activities",
+    "issue_activity",
+    "issue_credential",
+    "require_accredited",
+]
 
 MAX_BATCH = 1000
 # (credential id, credentialStatus entries) -> the unsigned credential.
@@ -77,7 +84,8 @@ class _Request:
     activity_id: str | None = None
 
 
-def _require_accredited(association: Association) -> None:
+def require_accredited(association: Association) -> None:
+    """Refuse (403 ``association_not_accredited``) an association that may not issue now."""
     status = associations.accreditation_status(association)
     if status != "accredited":
         raise ForbiddenError(
@@ -93,7 +101,7 @@ def _parse(value: str) -> datetime:
 def _issue(
     ctx: ServiceContext, association: Association, requests: Sequence[_Request]
 ) -> list[IssuedCredential]:
-    _require_accredited(association)
+    require_accredited(association)
     for request in requests:
         if request.credential_id is not None and repo.by_id(ctx.session, request.credential_id) is not None:
             raise ConflictError(

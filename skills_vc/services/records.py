@@ -26,6 +26,7 @@ __all__ = [
     "get_volunteer",
     "list_activities",
     "list_volunteers",
+    "normalised_name",
     "record_activity",
     "record_volunteer",
 ]
@@ -82,6 +83,11 @@ def record_volunteer(ctx: ServiceContext, association: Association, new: NewVolu
     )
     repo.add(ctx.session, volunteer)
     return volunteer
+
+
+def normalised_name(name: str) -> str:
+    """A name as compared to find a volunteer again: spaces collapsed, case folded."""
+    return " ".join(name.split()).casefold()
 
 
 def get_volunteer(ctx: ServiceContext, association: Association, volunteer_id: str) -> Volunteer:

@@ -433,3 +433,16 @@ def test_the_zip_leaves_out_revoked_credentials_and_needs_credentials(
     with zipfile.ZipFile(io.BytesIO(archive.content)) as z:
         assert z.testzip() is None
         assert sorted(z.namelist()) == ["00003-benevole-00001.pdf", "00004-benevole-00002.pdf"]
+
+
+def test_more_than_a_hundred_distinct_activities_is_a_file_error(
+    site: Platform, coordinator: Any, db: Engine
+) -> None:
+    rows = _rows(101)
+    for i, row in enumerate(rows):
+        row["activity_title"] = f"Activité {i}"
+    _, html = _preview(site, excel_csv(rows))
+    codes = {a["data-code"] for a in Elements(html).named("li") if a.get("data-code")}
+    assert codes == {"too_many_activities"}
+    assert 'id="confirm-form"' not in html
+    assert _issued(db) == 0

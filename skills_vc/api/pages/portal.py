@@ -343,7 +343,9 @@ def _issue_from_form(ctx: ServiceContext, user: StaffUser, form: RecordForm) -> 
     # A volunteer the association already knows by this email and name is the same person.
     known = repo.volunteers_by_email(ctx.session, association.id, [email]) if email else {}
     same = known.get(email or "")
-    if same is not None and same.name.casefold() != " ".join(form.volunteer_name.split()).casefold():
+    if same is not None and records.normalised_name(same.name) != records.normalised_name(
+        form.volunteer_name
+    ):
         same = None
     volunteer = same or records.record_volunteer(
         ctx, association, records.NewVolunteer(name=form.volunteer_name, email=email)

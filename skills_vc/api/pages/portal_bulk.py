@@ -192,7 +192,7 @@ def progress(request: Request, import_id: str) -> JSONResponse:
         running is not None
         and session is not None
         and session.role == ROLE
-        and session.subject in running.staff_ids
+        and session.subject == running.staff_id
     ):
         return JSONResponse({"status": "issuing", "done": running.done, "total": running.total})
     return _stored_progress(request, import_id)
