@@ -52,6 +52,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
+from skills_vc.core.emails import is_email
+
 __all__ = [
     "COLUMNS",
     "HEADERS",
@@ -200,7 +202,6 @@ MAX_TASK_LENGTH = 500
 MAX_TASKS = 20
 MAX_SKILLS = 40
 MAX_HOURS = 10_000
-MAX_EMAIL_LENGTH = 320
 EARLIEST_DATE = date(2000, 1, 1)
 ESCO_SKILL_PREFIX = "http://data.europa.eu/esco/skill/"
 
@@ -214,7 +215,6 @@ _HEADER_SEPARATORS = re.compile(r"[\s_\-]+")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
 _DMY_DATE = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})", re.ASCII)
 _HOURS = re.compile(r"0*(\d{1,6})(?:[.,]0{1,2})?", re.ASCII)
-_EMAIL = re.compile(r"[^@\s]+@([^@\s]+)")
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 _SKILL = re.compile(rf"(?:https?://data\.europa\.eu/esco/skill/)?({_UUID})", re.IGNORECASE | re.ASCII)
 _SKILL_SEPARATORS = re.compile(r"[|,;\s]+")
@@ -456,9 +456,7 @@ def _check_length(key: str, text: str) -> tuple[str, list[RowError]]:
 
 
 def _check_email(key: str, text: str) -> tuple[str, list[RowError]]:
-    match = _EMAIL.fullmatch(text)
-    labels = match.group(1).split(".") if match else []
-    if len(text) > MAX_EMAIL_LENGTH or len(labels) < 2 or not all(labels):
+    if not is_email(text):
         return text, [RowError("invalid_email", key, {"value": text})]
     return text, []
 

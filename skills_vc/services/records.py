@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from skills_vc.core.credential import esco_skill_uuid
+from skills_vc.core.emails import is_email
 from skills_vc.errors import NotFoundError, ValidationFailed
 from skills_vc.services import mapping
 from skills_vc.services.context import ServiceContext
@@ -71,6 +72,8 @@ class NewActivity:
 def record_volunteer(ctx: ServiceContext, association: Association, new: NewVolunteer) -> Volunteer:
     if not new.name.strip():
         raise ValidationFailed("a volunteer needs a name", code="invalid_volunteer_name")
+    if new.email is not None and not is_email(new.email):
+        raise ValidationFailed("the volunteer's email address is not valid", code="invalid_email")
     if new.holder_did is not None and not new.holder_did.startswith("did:"):
         raise ValidationFailed("holder_did must be a DID (did:key, did:jwk...)", code="invalid_holder_did")
     volunteer = Volunteer(
@@ -181,6 +184,8 @@ def activity_values(
     skills and language (``mapping.confirmed_skills``); otherwise it is computed here.
     """
     _check_activity(new)
+    if new.end_date > ctx.now().date():
+        raise ValidationFailed("the activity cannot end in the future", code="date_in_future")
     return {
         "id": str(uuid.uuid4()),
         "association_id": association.id,

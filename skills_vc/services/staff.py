@@ -14,7 +14,6 @@ its oldest counted failure leaves the window (``429 too_many_attempts``).
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,6 +23,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.exc import IntegrityError
 
+from skills_vc.core.emails import MAX_EMAIL_LENGTH, is_email
 from skills_vc.errors import (
     ConflictError,
     ForbiddenError,
@@ -64,14 +64,12 @@ __all__ = [
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
-MAX_EMAIL_LENGTH = 320
 MAX_NAME_LENGTH = 200
 WINDOW = timedelta(minutes=15)
 STAFF_LIMIT = 5
 IP_LIMIT = 30
 OPERATOR_LIMIT = 10
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _HASHER = PasswordHasher()
 
 
@@ -139,7 +137,7 @@ def normalize_email(email: str) -> str:
 
 def _valid_email(email: str) -> str:
     normalized = normalize_email(email)
-    if len(normalized) > MAX_EMAIL_LENGTH or not _EMAIL.match(normalized):
+    if not is_email(normalized):
         raise ValidationFailed("the email address is not valid", code="invalid_email")
     return normalized
 

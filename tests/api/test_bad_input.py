@@ -88,7 +88,20 @@ def test_wrong_types_on_activity(platform: Platform) -> None:
     body["skills"] = [SEW_PROTECTIVE]
     body["hours"] = 0
     _error(platform.client.post("/activities", json=body, headers=asbl["headers"]), 422, "invalid_hours")
+    body["hours"] = 10
+    body["end_date"] = "2099-01-01"  # an activity is attested once it has ended
+    _error(platform.client.post("/activities", json=body, headers=asbl["headers"]), 422, "date_in_future")
     assert platform.client.get("/activities", headers=asbl["headers"]).json() == []
+
+
+def test_a_volunteer_email_must_look_like_one(platform: Platform) -> None:
+    asbl = platform.register()
+    for email in ("ana", "ana@localhost", "ana @example.org", "ana@example..org"):
+        response = platform.client.post(
+            "/volunteers", json={"name": "Ana", "email": email}, headers=asbl["headers"]
+        )
+        _error(response, 422, "invalid_email")
+    assert platform.client.get("/volunteers", headers=asbl["headers"]).json() == []
 
 
 def test_oversized_body_is_refused_by_declared_length_and_by_stream(platform: Platform) -> None:

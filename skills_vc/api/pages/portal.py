@@ -332,11 +332,7 @@ def _issue_from_form(ctx: ServiceContext, user: StaffUser, form: RecordForm) -> 
     for name, limit in _LIMITS.items():
         if len(getattr(form, name).strip()) > limit:
             raise ValidationFailed(f"{name} is longer than {limit} characters", code="value_too_long")
-    if form.end_date.strip() > ctx.now().date().isoformat():
-        raise ValidationFailed("the activity cannot end in the future", code="date_in_future")
     email = form.volunteer_email.strip().lower() or None
-    if email is not None and ("@" not in email or " " in email):
-        raise ValidationFailed("the email address is not valid", code="invalid_email")
     association = association_of(ctx, user)
     if not form.skills:
         raise ValidationFailed("tick at least one skill", code="no_skills")
