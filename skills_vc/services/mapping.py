@@ -200,19 +200,34 @@ def suggest(
     return render_result(bundle, result)
 
 
+def _card(summary: dict[str, Any]) -> dict[str, Any]:
+    """A skill as the pages show it: label, type (skill, knowledge, transversal), Competent codes."""
+    kind = "transversal" if summary["transversal"] else ("knowledge" if summary["knowledge"] else "skill")
+    return {
+        "uri": summary["uri"],
+        "label": summary["label"],
+        "label_lang": summary["label_lang"],
+        "skill_type": kind,
+        "competent": [c["code"] for c in summary["competent"]][:3],
+    }
+
+
+def skill_cards(skill_uris: list[str], lang: str) -> list[dict[str, Any]]:
+    """The cards of known ESCO skills, labelled in ``lang`` (unknown URIs are left out)."""
+    index = get_bundle().index
+    lang_ = check_lang(lang)
+    known = [uri for uri in dict.fromkeys(skill_uris) if index.has(uri)]
+    return [_card(_skill_summary(index, index.position(uri), lang_)) for uri in known]
+
+
 def suggestion_cards(result: dict[str, Any]) -> list[dict[str, Any]]:
-    """The suggestions of ``suggest`` as the pages show them: label, type, Competent codes, and why."""
+    """The suggestions of ``suggest`` as cards, with why each was suggested."""
     cards = []
     for s in result["suggestions"]:
         e = s["explanation"]
-        kind = "transversal" if s["transversal"] else ("knowledge" if s["knowledge"] else "skill")
         cards.append(
             {
-                "uri": s["uri"],
-                "label": s["label"],
-                "label_lang": s["label_lang"],
-                "skill_type": kind,
-                "competent": [c["code"] for c in s["competent"]][:3],
+                **_card(s),
                 "score": round(float(s["score"]), 3),
                 "matched_words": list(e["matched_words"])[:6],
                 "templates": list(e["templates"])[:2],

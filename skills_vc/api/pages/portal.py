@@ -36,7 +36,6 @@ from skills_vc.api.pages.portal_auth import (
 )
 from skills_vc.api.pages.routes import render
 from skills_vc.core.formats import get_format
-from skills_vc.core.skills.index import check_lang
 from skills_vc.errors import SkillsVCError, ValidationFailed
 from skills_vc.services import associations, certificate, mapping, paper, records, revocation
 from skills_vc.services.context import ServiceContext
@@ -201,35 +200,6 @@ class RecordForm:
     skills: list[str] = field(default_factory=list)
 
 
-def _chosen(uris: list[str], lang: str) -> list[dict[str, Any]]:
-    """The ticked skills that exist in ESCO, labelled in the activity's language."""
-    index = mapping.get_bundle().index
-    known = [u for u in dict.fromkeys(uris) if index.has(u)]
-    return [dict(s, chosen=True) for s in _summaries(known, lang)]
-
-
-def _summaries(uris: list[str], lang: str) -> list[dict[str, Any]]:
-    index = mapping.get_bundle().index
-    out = []
-    for uri in uris:
-        i = index.position(uri)
-        label = index.label(i, check_lang(lang))
-        out.append(
-            {
-                "uri": index.uri(i),
-                "label": label.text,
-                "label_lang": label.lang,
-                "skill_type": "transversal"
-                if index.is_transversal(i)
-                else ("knowledge" if index.is_knowledge(i) else "skill"),
-                "competent": [
-                    c.code for c in index.competent(i) if c.relation in ("exactMatch", "closeMatch")
-                ][:3],
-            }
-        )
-    return out
-
-
 def _suggest(form: RecordForm) -> list[dict[str, Any]]:
     text = f"{form.title.strip()}. {form.description.strip()}".strip(". ")
     if len(text) < 3:
@@ -247,7 +217,7 @@ def _record_page(
     request: Request, user: StaffUser, form: RecordForm, status: int = 200, **context: Any
 ) -> HTMLResponse:
     lang = form.language if form.language in LANGS else choose_lang(request)
-    chosen = _chosen(form.skills, lang)
+    chosen = mapping.skill_cards(form.skills, lang)
     chosen_uris = {s["uri"] for s in chosen}
     suggestions = [s for s in context.pop("suggestions", []) if s["uri"] not in chosen_uris]
     # A skill is listed once on the page (its checkbox has one id): ticked, suggested, or found.
