@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -21,17 +21,22 @@ __all__ = [
     "ContextDep",
     "OperatorDep",
     "RemoteListsDep",
+    "app_context",
     "read_only_transaction",
     "service_context",
 ]
 
 
-def service_context(request: Request, session: Session) -> ServiceContext:
-    """A service context on ``session`` with the application's settings, master key and clock."""
-    state = request.app.state
+def app_context(state: Any, session: Session) -> ServiceContext:
+    """A service context on ``session`` with the settings, master key and clock of an app's state."""
     return ServiceContext(
         session=session, settings=state.settings, master_key=state.master_key, clock=state.clock
     )
+
+
+def service_context(request: Request, session: Session) -> ServiceContext:
+    """A service context on ``session`` with the application's settings, master key and clock."""
+    return app_context(request.app.state, session)
 
 
 def read_only_transaction(request: Request) -> None:

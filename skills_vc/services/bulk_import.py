@@ -288,11 +288,13 @@ def confirm(
 
 @dataclass
 class Progress:
-    """How far an issuing import has come (kept in memory while it runs)."""
+    """How far an import issued by this process has come, and how it ended. It is kept once the
+    import has ended: a reader whose snapshot still shows the import ``issuing`` learns the end
+    here instead of taking it for interrupted."""
 
     total: int
     done: int = 0
-    staff_id: str | None = None  # who started it: they may read its progress without the database
+    outcome: str | None = None  # "done", or the error code it failed with
 
 
 def _volunteers(
@@ -436,9 +438,9 @@ class ImportRunner:
         with self._guard:
             return self._progress.get(import_id)
 
-    def start(self, import_id: str, total: int, staff_id: str | None) -> threading.Thread:
+    def start(self, import_id: str, total: int) -> threading.Thread:
         with self._guard:
-            self._progress[import_id] = Progress(total=total, staff_id=staff_id)
+            self._progress[import_id] = Progress(total=total)
         thread = threading.Thread(
             target=self._run, args=(import_id,), name=f"import-{import_id[:8]}", daemon=True
         )
@@ -456,17 +458,19 @@ class ImportRunner:
 
     def _run(self, import_id: str) -> None:
         with self._lock:
+            outcome = "done"
             try:
                 with transaction(self._factory) as session:
                     issue(self._make_context(session), import_id, self._report(import_id))
             except SkillsVCError as exc:
-                self._fail(import_id, exc.code)
+                outcome = exc.code
             except Exception:
                 log.exception("bulk import %s failed", import_id)
-                self._fail(import_id, "internal_error")
-            finally:
-                with self._guard:
-                    self._progress.pop(import_id, None)
+                outcome = "internal_error"
+            if outcome != "done":
+                self._fail(import_id, outcome)
+            with self._guard:
+                self._progress[import_id].outcome = outcome
 
     def _fail(self, import_id: str, code: str) -> None:
         session = self._factory()

@@ -446,3 +446,19 @@ def test_more_than_a_hundred_distinct_activities_is_a_file_error(
     assert codes == {"too_many_activities"}
     assert 'id="confirm-form"' not in html
     assert _issued(db) == 0
+
+
+def test_the_stage_of_an_import_when_the_reader_snapshot_predates_its_end() -> None:
+    """A poll may read the import as issuing after it ended: the runner's record says how it ended."""
+    from skills_vc.api.pages.portal_bulk import _stage
+    from skills_vc.services.bulk_import import Progress
+    from skills_vc.store.tables import BulkImport
+
+    row = BulkImport(status="issuing", issued_count=0, valid_count=30, error_code=None)
+    assert _stage(row, None) == ("interrupted", 0, 30, None)  # no runner of this process has it
+    assert _stage(row, Progress(total=30, done=10)) == ("issuing", 10, 30, None)
+    assert _stage(row, Progress(total=30, done=30, outcome="done")) == ("done", 30, 30, None)
+    failed = Progress(total=30, done=20, outcome="internal_error")
+    assert _stage(row, failed) == ("failed", 0, 30, "internal_error")
+    finished = BulkImport(status="done", issued_count=30, valid_count=30, error_code=None)
+    assert _stage(finished, failed) == ("done", 30, 30, None)  # the committed row wins once visible

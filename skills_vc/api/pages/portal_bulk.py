@@ -10,6 +10,7 @@ page refreshes itself), then the result.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 from fastapi import Request, Response
@@ -18,16 +19,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.responses import StreamingResponse
 
-from skills_vc.api.deps import ContextDep, service_context
-from skills_vc.api.pages import security, share
+from skills_vc.api.deps import ContextDep, app_context
+from skills_vc.api.pages import share
 from skills_vc.api.pages.i18n import LANGS, choose_lang
 from skills_vc.api.pages.portal import HOME, _page, portal_routers
-from skills_vc.api.pages.portal_auth import ROLE, StaffCsrf, StaffSignedIn, association_of
+from skills_vc.api.pages.portal_auth import StaffCsrf, StaffSignedIn, association_of
 from skills_vc.errors import PayloadTooLargeError, ValidationFailed
 from skills_vc.services import associations, bulk_import
 from skills_vc.services.bulk_csv import COLUMNS, HEADERS, REQUIRED, CsvLimits, template_csv
-from skills_vc.services.bulk_import import ImportOptions, ImportRunner
-from skills_vc.services.context import ServiceContext
+from skills_vc.services.bulk_import import ImportOptions, ImportRunner, Progress
 from skills_vc.store import portal as repo
 from skills_vc.store.tables import Association, BulkImport
 
@@ -46,12 +46,7 @@ def runner(request: Request) -> ImportRunner:
     state = request.app.state
     existing: ImportRunner | None = getattr(state, "import_runner", None)
     if existing is None:
-        existing = state.import_runner = ImportRunner(
-            state.session_factory,
-            lambda session: ServiceContext(
-                session=session, settings=state.settings, master_key=state.master_key, clock=state.clock
-            ),
-        )
+        existing = state.import_runner = ImportRunner(state.session_factory, partial(app_context, state))
     return existing
 
 
@@ -142,16 +137,17 @@ def import_page(request: Request, import_id: str, ctx: ContextDep, user: StaffSi
     """An import: its preview, its progress or its result."""
     association = association_of(ctx, user)
     row = bulk_import.get_import(ctx, association, import_id)
-    progress = runner(request).progress(row.id)
-    interrupted = row.status == "issuing" and progress is None
+    running = runner(request).progress(row.id)
+    stage, done, total, _ = _stage(row, running)
     return _page(
         request,
         "portal_bulk.html",
         user,
         imp=row,
         view=_view(row),
-        progress=progress,
-        interrupted=interrupted,
+        done=done,
+        total=total,
+        interrupted=stage == "interrupted",
         accreditation=associations.accreditation_status(association),
         path=_import_path(row.id),
     )
@@ -170,54 +166,48 @@ async def confirm(request: Request, import_id: str, ctx: ContextDep, user: Staff
     form = await request.form(max_files=0, max_fields=5000)
     association = association_of(ctx, user)
     row = bulk_import.get_import(ctx, association, import_id)
-    interrupted = row.status == "issuing" and runner(request).progress(row.id) is None
+    running = runner(request).progress(row.id)
+    interrupted = row.status == "issuing" and (running is None or running.outcome is not None)
     row = bulk_import.confirm(ctx, association, row.id, _selections(form, row), interrupted=interrupted)
     total = sum(1 for r in row.rows if r["state"] == "ok")
     # The issuance runs in a transaction of its own, which must see this one's confirmation.
     ctx.session.commit()
-    runner(request).start(row.id, total, str(user.staff_id))
+    runner(request).start(row.id, total)
     return RedirectResponse(_import_path(row.id), status_code=303)
 
 
 @api_router.get(BULK_UPLOAD_PATH + "/{import_id}/progress")
-def progress(request: Request, import_id: str) -> JSONResponse:
-    """How far the issuance is: ``{"status", "done", "total"}`` (polled by the page's script).
+def progress(request: Request, import_id: str, ctx: ContextDep, user: StaffSignedIn) -> JSONResponse:
+    """How far the issuance is: ``{"status", "done", "total", "error"}`` (polled by the page's script).
 
-    While this process issues the import, the answer comes from memory, for the staff member who
-    started it, without waiting for the database; otherwise from the import's row.
+    The counts of a running import come from the runner's memory (its transaction is not
+    committed yet); the request reads the import in a transaction that waits for no writer.
     """
-    session = security.current_session(request)
-    running = runner(request).progress(import_id)
-    if (
-        running is not None
-        and session is not None
-        and session.role == ROLE
-        and session.subject == running.staff_id
-    ):
-        return JSONResponse({"status": "issuing", "done": running.done, "total": running.total})
-    return _stored_progress(request, import_id)
+    row = bulk_import.get_import(ctx, association_of(ctx, user), import_id)
+    running = runner(request).progress(row.id)
+    status, done, total, error = _stage(row, running)
+    return JSONResponse(
+        {"status": status, "done": done, "total": total, "error": error},
+        headers={"Cache-Control": "no-store"},
+    )
 
 
-def _stored_progress(request: Request, import_id: str) -> JSONResponse:
-    from skills_vc.api.pages.portal_auth import signed_in_staff
+def _stage(row: BulkImport, running: Progress | None) -> tuple[str, int, int, str | None]:
+    """(status, done, total, error code) of an import, from its row and the runner's progress.
 
-    factory = request.app.state.read_only_session_factory
-    db = factory()
-    try:
-        ctx = service_context(request, db)
-        user = signed_in_staff(request, ctx)
-        row = bulk_import.get_import(ctx, association_of(ctx, user), import_id)
-        running = runner(request).progress(row.id)
-        done = running.done if running else row.issued_count
-        total = running.total if running else row.valid_count
-        status = "interrupted" if row.status == "issuing" and running is None else row.status
-        return JSONResponse(
-            {"status": status, "done": done, "total": total, "error": row.error_code},
-            headers={"Cache-Control": "no-store"},
-        )
-    finally:
-        db.rollback()
-        db.close()
+    An import marked ``issuing`` that this process never ran is interrupted (the process that ran
+    it stopped). For one this process ran, the runner's record says how it ended, even when the
+    reader's snapshot predates the end.
+    """
+    if row.status != "issuing":
+        return row.status, row.issued_count, row.valid_count, row.error_code
+    if running is None:
+        return "interrupted", 0, row.valid_count, None
+    if running.outcome is None:
+        return "issuing", running.done, running.total, None
+    if running.outcome == "done":
+        return "done", running.done, running.total, None
+    return "failed", 0, running.total, running.outcome
 
 
 @router.get(BULK_UPLOAD_PATH + "/{import_id}/result.csv")
@@ -258,9 +248,9 @@ def certificates(
     def pieces() -> Iterator[bytes]:
         session = factory()
         try:
-            own = service_context(request, session)
-            own_association = own.session.get(Association, association_id)
-            assert own_association is not None  # checked in the request's transaction
+            own = app_context(request.app.state, session)
+            # Associations are never deleted: the one read in the request's transaction is here.
+            own_association = own.session.get_one(Association, association_id)
             yield from bulk_import.certificates_zip_stream(own, own_association, entries, lang)
         finally:
             session.rollback()
