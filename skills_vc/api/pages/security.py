@@ -39,7 +39,9 @@ __all__ = [
     "end_session",
     "read_flash",
     "set_flash",
+    "sign",
     "start_session",
+    "unsign",
 ]
 
 SESSION_COOKIE = "skills_vc_session"
@@ -81,13 +83,12 @@ def _set_cookie(request: Request, response: Response, name: str, value: str, max
     )
 
 
-def _load(request: Request, name: str) -> dict[str, Any] | None:
-    """The signed payload of cookie ``name``, or None when absent, forged or expired."""
-    raw = request.cookies.get(name)
-    if not raw:
+def unsign(request: Request, purpose: str, token: str | None) -> dict[str, Any] | None:
+    """The payload of a value signed by :func:`sign` for ``purpose``; None if forged or expired."""
+    if not token:
         return None
     try:
-        payload = _serializer(request, name).loads(raw)
+        payload = _serializer(request, purpose).loads(token)
     except BadSignature:
         return None
     if not isinstance(payload, dict) or not isinstance(payload.get("exp"), int):
@@ -97,9 +98,19 @@ def _load(request: Request, name: str) -> dict[str, Any] | None:
     return payload
 
 
-def _dump(request: Request, name: str, payload: dict[str, Any], seconds: int) -> str:
+def sign(request: Request, purpose: str, payload: dict[str, Any], seconds: int) -> str:
+    """``payload`` signed for ``purpose`` with an expiry ``seconds`` from now (the app's clock)."""
     expiry = int((_now(request) + timedelta(seconds=seconds)).timestamp())
-    return str(_serializer(request, name).dumps({**payload, "exp": expiry}))
+    return str(_serializer(request, purpose).dumps({**payload, "exp": expiry}))
+
+
+def _load(request: Request, name: str) -> dict[str, Any] | None:
+    """The signed payload of cookie ``name``, or None when absent, forged or expired."""
+    return unsign(request, name, request.cookies.get(name))
+
+
+def _dump(request: Request, name: str, payload: dict[str, Any], seconds: int) -> str:
+    return sign(request, name, payload, seconds)
 
 
 def current_session(request: Request) -> PageSession | None:

@@ -8,17 +8,14 @@ can open it, as with any emailed download link: the coordinator sends it to the 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-from datetime import timedelta
 from typing import Any
 
 import orjson
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
-from itsdangerous import BadSignature, URLSafeSerializer
 
 from skills_vc.api.deps import ContextDep, read_only_transaction
+from skills_vc.api.pages import security
 from skills_vc.api.pages.error_pages import error_page_route
 from skills_vc.api.pages.i18n import LANGS, choose_lang
 from skills_vc.api.pages.routes import render
@@ -34,31 +31,18 @@ __all__ = ["SHARE_DAYS", "attachment", "envelope", "router", "share_link"]
 
 SHARE_DAYS = 365
 _PREFIX = "/c"
-
-
-def _serializer(request: Request) -> URLSafeSerializer:
-    secret = hmac.new(request.app.state.master_key, b"share-link", hashlib.sha256).digest()
-    return URLSafeSerializer(secret, salt="share", signer_kwargs={"digest_method": hashlib.sha256})
+_PURPOSE = "share-link"
 
 
 def share_link(request: Request, credential_id: str) -> str:
     """The absolute link of ``credential_id``'s page for its volunteer."""
-    expiry = int((request.app.state.clock() + timedelta(days=SHARE_DAYS)).timestamp())
-    token = _serializer(request).dumps({"cid": credential_id, "exp": expiry})
+    token = security.sign(request, _PURPOSE, {"cid": credential_id}, SHARE_DAYS * 24 * 3600)
     return f"{str(request.app.state.settings.public_url).rstrip('/')}{_PREFIX}/{token}"
 
 
 def _credential_id(request: Request, token: str) -> str:
-    try:
-        payload: Any = _serializer(request).loads(token)
-    except BadSignature:
-        payload = None
-    if (
-        not isinstance(payload, dict)
-        or not isinstance(payload.get("cid"), str)
-        or not isinstance(payload.get("exp"), int)
-        or payload["exp"] <= int(request.app.state.clock().timestamp())
-    ):
+    payload = security.unsign(request, _PURPOSE, token)
+    if payload is None or not isinstance(payload.get("cid"), str):
         raise NotFoundError("this link is not valid or has expired", code="invalid_link")
     return str(payload["cid"])
 
