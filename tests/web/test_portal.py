@@ -3,15 +3,20 @@ the volunteer's link, and what a staff member of another association cannot see.
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import jwt
 import pytest
 
 from tests.conftest import Platform
 from tests.web.helpers import Elements
 from tests.web.portal_support import CUTTING, SEWING, record_form, staff_member, token
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "credential.json"
 
 
 @pytest.fixture
@@ -296,3 +301,19 @@ def test_skill_search_works_without_the_script(site: Platform, coordinator: Any)
     assert ironing and "repasser" in page.text
     assert found.count(SEWING) == 1  # the ticked skill stays ticked, listed once
     assert _count(site) == 0  # searching issues nothing
+
+
+def test_a_credential_issued_through_the_vc_api_is_shown_without_an_activity(
+    site: Platform, coordinator: Any
+) -> None:
+    association = coordinator["association"]
+    credential = json.loads(EXAMPLE.read_text())
+    issued = site.client.post(
+        "/credentials/issue", json={"credential": credential, "options": {}}, headers=association["headers"]
+    )
+    assert issued.status_code == 201, issued.text
+    envelope = issued.json()["verifiableCredential"]["id"]
+    credential_id = jwt.decode(envelope.split(",", 1)[1], options={"verify_signature": False})["id"]
+    page = site.client.get(f"/portal/credentials/{credential_id}?lang=en")
+    assert page.status_code == 200
+    assert "Helpline for isolated elderly people" in page.text and 'data-state="active"' in page.text

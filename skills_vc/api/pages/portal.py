@@ -42,7 +42,7 @@ from skills_vc.services.context import ServiceContext
 from skills_vc.services.issuance import issue_activity
 from skills_vc.services.presentation import SkillView, grouped_skills
 from skills_vc.store import portal as repo
-from skills_vc.store.tables import Credential
+from skills_vc.store.tables import Association, Credential
 
 __all__ = ["api_router", "portal_routers", "router"]
 
@@ -401,14 +401,12 @@ class CredentialPage:
     id: str
     state: str
     volunteer: str
-    email: str | None
     activity: str
     role: str
     description: str
     start: date | None
     end: date | None
     hours: int | None
-    language: str
     skills: dict[str, list[SkillView]]
     issued_at: datetime
     valid_until: datetime | None
@@ -419,24 +417,25 @@ class CredentialPage:
     import_id: str | None
 
 
-def _credential_page(ctx: ServiceContext, row: Credential, lang: str) -> CredentialPage:
+def _credential_page(
+    ctx: ServiceContext, association: Association, row: Credential, lang: str
+) -> CredentialPage:
     document = get_format(row.format).read(row.secured)
     subject = document.get("credentialSubject", {})
     achievement = subject.get("achievement", {})
-    activity = repo_activity(ctx, row)
+    # A credential issued through the VC API has no recorded activity: the credential says it all.
+    activity = records.get_activity(ctx, association, row.activity_id) if row.activity_id else None
     uris = [a.get("targetUrl", "") for a in achievement.get("alignment", []) if isinstance(a, dict)]
     return CredentialPage(
         id=row.id,
         state=revocation.state_of(row),
         volunteer=str(subject.get("name", "—")),
-        email=None,
         activity=str(achievement.get("name", "—")),
         role=str(subject.get("role", "")),
         description=activity.description if activity else str(achievement.get("description", "")),
         start=activity.start_date if activity else None,
         end=activity.end_date if activity else None,
         hours=activity.hours if activity else None,
-        language=activity.language if activity else lang,
         skills=grouped_skills(uris, lang),
         issued_at=row.issued_at,
         valid_until=row.valid_until,
@@ -448,14 +447,6 @@ def _credential_page(ctx: ServiceContext, row: Credential, lang: str) -> Credent
     )
 
 
-def repo_activity(ctx: ServiceContext, row: Credential) -> Any:
-    from skills_vc.store import records as records_repo
-
-    if row.activity_id is None:
-        return None
-    return records_repo.activity(ctx.session, row.association_id, row.activity_id)
-
-
 @router.get(HOME + "/credentials/{credential_id}", response_class=HTMLResponse)
 def credential_page(
     request: Request, credential_id: str, ctx: ContextDep, user: StaffSignedIn
@@ -464,7 +455,7 @@ def credential_page(
     association = association_of(ctx, user)
     row = revocation.get_credential(ctx, association, credential_id)
     lang = choose_lang(request)
-    view = _credential_page(ctx, row, lang)
+    view = _credential_page(ctx, association, row, lang)
     return _page(
         request,
         "portal_credential.html",
