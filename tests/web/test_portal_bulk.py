@@ -462,3 +462,15 @@ def test_the_stage_of_an_import_when_the_reader_snapshot_predates_its_end() -> N
     assert _stage(row, failed) == ("failed", 0, 30, "internal_error")
     finished = BulkImport(status="done", issued_count=30, valid_count=30, error_code=None)
     assert _stage(finished, failed) == ("done", 30, 30, None)  # the committed row wins once visible
+
+
+@pytest.mark.parametrize(
+    ("form", "code"),
+    [({"coordinator_role": " "}, "missing_field"), ({"language": "de"}, "unsupported_language")],
+)
+def test_the_upload_form_is_checked_before_the_file(
+    site: Platform, coordinator: Any, form: dict[str, str], code: str
+) -> None:
+    response = _upload(site, excel_csv(_rows(2)), **form)
+    assert response.status_code == 422 and f'data-error="{code}"' in response.text
+    assert 'id="imports-heading"' not in site.client.get("/portal/bulk").text  # nothing stored
