@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from skills_vc.core.schema import OB3_SCHEMA_ID
+from skills_vc.core.schema import OB3_SCHEMA_ID, SUBJECT_SCHEMA_ID
 
 __all__ = [
     "ESCO_FRAMEWORK",
@@ -194,7 +194,11 @@ def build_credential(
                 "genre": "Attestation",
             }
         ],
-        "credentialSchema": [{"id": OB3_SCHEMA_ID, "type": "JsonSchema"}],
+        # The second schema holds the subject to exactly what is built above (schemas/README.md).
+        "credentialSchema": [
+            {"id": OB3_SCHEMA_ID, "type": "JsonSchema"},
+            {"id": SUBJECT_SCHEMA_ID, "type": "JsonSchema"},
+        ],
     }
     if valid_until is not None:
         credential["validUntil"] = format_datetime(valid_until)

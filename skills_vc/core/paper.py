@@ -1,8 +1,9 @@
 """The claims a paper credential carries, as CWT claims with integer keys, and back.
 
-The layout (version 1) is written down in docs/paper.md. Skill labels are not carried: a verifier
-renders them from its own ESCO index in the reader's language. Decoding checks the structure
-strictly (types, lengths, ranges), so a payload that does not follow the layout is refused.
+The layout (version 1) is written down in docs/paper.md and, in CDDL, in schemas/paper-qr.cddl,
+whose key numbers this module reads. Skill labels are not carried: a verifier renders them from
+its own ESCO index in the reader's language. Decoding checks the structure strictly (types,
+lengths, ranges), so a payload that does not follow the layout is refused.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from skills_vc.core.credential import OB3_CONTEXT, OB3_SCHEMA_ID, VC2_CONTEXT, format_datetime
 from skills_vc.core.keys import b64url
+from skills_vc.published import load_cddl_constants
 
 __all__ = [
     "ESCO_SKILL_PREFIX",
@@ -32,9 +34,16 @@ __all__ = [
 ]
 
 ESCO_SKILL_PREFIX = "http://data.europa.eu/esco/skill/"
-# CWT claim keys (RFC 8392) and the private-use key that holds our own map.
-_ISS, _EXP, _IAT, _CTI, _VSC = 1, 4, 6, 7, -65537
-_NAME, _TITLE, _ROLE, _START, _END, _HOURS, _SKILLS, _INDEX, _SEQ, _DIGEST, _PURPOSES = range(1, 12)
+# The key numbers are defined once, in the published CDDL of the layout (schemas/paper-qr.cddl):
+# the CWT claim keys (RFC 8392), the private-use key that holds our own map, and that map's keys.
+_KEY = load_cddl_constants("paper-qr.cddl")
+_ISS, _EXP, _IAT, _CTI, _VSC = (_KEY[f"cwt-{name}-key"] for name in ("iss", "exp", "iat", "cti", "vsc"))
+_OWN_NAMES = "volunteer title role start end hours skills status-index status-list digest purposes"
+_NAME, _TITLE, _ROLE, _START, _END, _HOURS, _SKILLS, _INDEX, _SEQ, _DIGEST, _PURPOSES = (
+    _KEY[f"vsc-{name}-key"] for name in _OWN_NAMES.split()
+)
+_CWT_KEYS = frozenset({_ISS, _EXP, _IAT, _CTI, _VSC})
+_OWN_KEYS = frozenset({_NAME, _TITLE, _ROLE, _START, _END, _HOURS, _SKILLS, _INDEX, _SEQ, _DIGEST, _PURPOSES})
 PURPOSE_BITS = {"revocation": 1, "suspension": 2}
 _ALL_PURPOSES = 3  # the default, left out of the QR
 _EPOCH = date(1970, 1, 1)
@@ -136,10 +145,10 @@ def _get(mapping: Mapping[Any, Any], key: int, kind: type | tuple[type, ...], re
 
 def cwt_to_claims(cwt: Any) -> PaperClaims:
     """Read and check a decoded CWT claims map; raises ``PaperClaimsError``."""
-    if not isinstance(cwt, Mapping) or set(cwt) - {_ISS, _EXP, _IAT, _CTI, _VSC}:
+    if not isinstance(cwt, Mapping) or set(cwt) - _CWT_KEYS:
         raise PaperClaimsError("the CWT claims are not a map of the known claims")
     own = _get(cwt, _VSC, Mapping)
-    if set(own) - set(range(1, 12)):
+    if set(own) - _OWN_KEYS:
         raise PaperClaimsError("the paper claims hold unknown keys")
     cti = _get(cwt, _CTI, (bytes, str))
     if isinstance(cti, bytes):

@@ -1,14 +1,22 @@
-"""JSON Schema validation of credentials against local copies of the published schemas.
+"""JSON Schema validation of credentials against the schemas of the repository's ``schemas/``.
 
 The W3C VC 2.0 schema always applies; the Open Badges 3.0 AchievementCredential schema applies to
-every credential that names it in ``credentialSchema`` or is an ``OpenBadgeCredential``. Top-level
-properties must be terms the credential's contexts define: JSON-LD drops undefined terms, so a
-verifier must not accept data that the signature covers but no context gives a meaning to.
+every credential that names it in ``credentialSchema`` or is an ``OpenBadgeCredential``. Our own
+schema (``ob3-credential-subject.schema.json``), which constrains only the credential subject,
+applies to a credential that names it in ``credentialSchema``, as the credentials this service
+issues do: a declared schema is a promise the issuer makes, so it is applied exactly when
+declared, and credentials issued before it existed (or by others) are not held to it. Like any
+VC 2.0 ``JsonSchema`` entry it validates the whole credential, so a verifier that applies
+``credentialSchema`` itself reaches the same verdict. Top-level properties must
+be terms the credential's contexts define: JSON-LD drops undefined terms, so a verifier must not
+accept data that the signature covers but no context gives a meaning to.
+
+No schema is ever fetched: the ``$id`` of each is read from its file and ``credentialSchema``
+entries are matched against those.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 from functools import cache
 from importlib import resources
@@ -16,13 +24,28 @@ from typing import Any
 
 import jsonschema_rs
 
-__all__ = ["KNOWN_SCHEMAS", "SchemaViolation", "allowed_top_level_terms", "validate_credential"]
+from skills_vc.published import load_schema
 
-OB3_SCHEMA_ID = (
-    "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential-jsonschema1.json"
-)
-VC2_SCHEMA_ID = "https://www.w3.org/2022/credentials/v2/verifiable-credential-schema.json"
-KNOWN_SCHEMAS = frozenset({OB3_SCHEMA_ID, VC2_SCHEMA_ID})
+__all__ = [
+    "KNOWN_SCHEMAS",
+    "OB3_SCHEMA_FILE",
+    "OB3_SCHEMA_ID",
+    "SUBJECT_SCHEMA_FILE",
+    "SUBJECT_SCHEMA_ID",
+    "VC2_SCHEMA_FILE",
+    "VC2_SCHEMA_ID",
+    "SchemaViolation",
+    "allowed_top_level_terms",
+    "validate_credential",
+]
+
+VC2_SCHEMA_FILE = "w3c-vc-2.0.schema.json"
+OB3_SCHEMA_FILE = "1edtech-ob-3.0-achievementcredential.schema.json"
+SUBJECT_SCHEMA_FILE = "ob3-credential-subject.schema.json"
+VC2_SCHEMA_ID: str = load_schema(VC2_SCHEMA_FILE)["$id"]
+OB3_SCHEMA_ID: str = load_schema(OB3_SCHEMA_FILE)["$id"]
+SUBJECT_SCHEMA_ID: str = load_schema(SUBJECT_SCHEMA_FILE)["$id"]
+KNOWN_SCHEMAS = frozenset({OB3_SCHEMA_ID, VC2_SCHEMA_ID, SUBJECT_SCHEMA_ID})
 _CONTEXT_FILES = {
     "https://www.w3.org/ns/credentials/v2": "credentials-v2.jsonld",
     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json": "ob-context-3.0.3.json",
@@ -35,34 +58,41 @@ class SchemaViolation(ValueError):
         self.code = code
 
 
-def _load(folder: str, name: str) -> Any:
-    return json.loads(resources.files("skills_vc.data").joinpath(folder, name).read_text("utf-8"))
+def _load_context(name: str) -> Any:
+    return json.loads(resources.files("skills_vc.data").joinpath("contexts", name).read_text("utf-8"))
 
 
 @cache
 def _vc2_validator() -> jsonschema_rs.Validator:
-    return jsonschema_rs.validator_for(_load("schemas", "verifiable-credential-schema.json"))
+    return jsonschema_rs.validator_for(load_schema(VC2_SCHEMA_FILE), offline=True)
 
 
 @cache
 def _ob3_validator(multiple_status: bool) -> jsonschema_rs.Validator:
-    schema = _load("schemas", "achievementcredential.json")
+    schema = load_schema(OB3_SCHEMA_FILE)
     if multiple_status:
         # Open Badges 3.0 allows at most one credentialStatus; VC 2.0 allows a set. A credential
         # carrying both a revocation and a suspension entry is checked against the OB 3.0 schema
         # with only that multiplicity widened (1EdTech openbadges-specification issue 623).
-        schema = copy.deepcopy(schema)
         single = schema["properties"]["credentialStatus"]
         schema["properties"]["credentialStatus"] = {
             "oneOf": [single, {"type": "array", "minItems": 1, "items": single}]
         }
-    return jsonschema_rs.validator_for(schema)
+    return jsonschema_rs.validator_for(schema, offline=True)
+
+
+@cache
+def _subject_validator() -> jsonschema_rs.Validator:
+    # The subject schema builds on the OB 3.0 AchievementSubject by reference: the registry holds
+    # the unmodified OB 3.0 schema under its $id, so nothing is fetched.
+    registry = jsonschema_rs.Registry([(OB3_SCHEMA_ID, load_schema(OB3_SCHEMA_FILE))])
+    return jsonschema_rs.validator_for(load_schema(SUBJECT_SCHEMA_FILE), registry=registry, offline=True)
 
 
 @cache
 def allowed_top_level_terms(context_url: str) -> frozenset[str]:
     """The terms a known context defines for the top level of a credential."""
-    document = _load("contexts", _CONTEXT_FILES[context_url])["@context"]
+    document = _load_context(_CONTEXT_FILES[context_url])["@context"]
     terms = {key for key in document if not key.startswith("@")}
     scoped = document.get("VerifiableCredential", {})
     if isinstance(scoped, dict) and isinstance(scoped.get("@context"), dict):
@@ -117,5 +147,10 @@ def validate_credential(credential: dict[str, Any]) -> list[str]:
         if problem:
             raise SchemaViolation("schema_invalid", f"Open Badges 3.0 schema: {problem}")
         applied.append(OB3_SCHEMA_ID)
+    if SUBJECT_SCHEMA_ID in ids:
+        problem = _first_error(_subject_validator(), credential)
+        if problem:
+            raise SchemaViolation("schema_invalid", f"skills-vc credential subject schema: {problem}")
+        applied.append(SUBJECT_SCHEMA_ID)
     _check_terms(credential)
     return applied

@@ -13,8 +13,9 @@ Sheets, so the parser accepts what they produce:
   outside quotes on the header line. Quoted cells may hold the separator and line breaks; lines end
   with ``\\r\\n`` or ``\\n``.
 * Headers are matched without regard to case, accents, surrounding spaces, or the difference between
-  spaces, hyphens and underscores, in English, French or Dutch (see ``_ALIASES``). Every column must
-  be recognised: an unknown column is an error, never silently dropped data.
+  spaces, hyphens and underscores, in English, French or Dutch (the names are those of the published
+  format, schemas/bulk-issuance.csv.json). Every column must be recognised: an unknown column is an
+  error, never silently dropped data.
 
 Row numbers (``ParsedRow.line``) are the physical line of the record's first line in the file, the
 header being line 1, so that the coordinator finds the row in the spreadsheet even when quoted cells
@@ -51,8 +52,10 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
 from skills_vc.core.emails import is_email
+from skills_vc.published import load_schema
 
 __all__ = [
     "COLUMNS",
@@ -71,146 +74,40 @@ __all__ = [
 
 LANGUAGES = ("fr", "nl", "en")
 
-COLUMNS: tuple[str, ...] = (
-    "volunteer_name",
-    "volunteer_email",
-    "activity_title",
-    "role",
-    "description",
-    "tasks",
-    "start_date",
-    "end_date",
-    "hours",
-    "language",
-    "location",
-    "skills",
-    "coordinator_name",
-    "coordinator_role",
-)
+# The columns, their header names and aliases, which are required, and the limits are those of the
+# published format (schemas/bulk-issuance.csv.json), so that what the coordinators' IT people read
+# there is what this parser does.
+_FORMAT = load_schema("bulk-issuance.csv.json")
+_SPECS: dict[str, dict[str, Any]] = {column["key"]: column for column in _FORMAT["columns"]}
 
-REQUIRED: frozenset[str] = frozenset(
-    {"volunteer_name", "activity_title", "role", "description", "start_date", "end_date", "hours"}
-)
-
+COLUMNS: tuple[str, ...] = tuple(_SPECS)
+REQUIRED: frozenset[str] = frozenset(key for key, spec in _SPECS.items() if spec["required"])
+# Every name a header may have: the three languages' headers, then the other aliases.
 _ALIASES: dict[str, tuple[str, ...]] = {
-    "volunteer_name": (
-        "volunteer name",
-        "volunteer",
-        "nom du bénévole",
-        "bénévole",
-        "nom",
-        "naam vrijwilliger",
-        "vrijwilliger",
-        "naam",
-    ),
-    "volunteer_email": (
-        "email",
-        "e-mail",
-        "courriel",
-        "volunteer email",
-        "e-mail vrijwilliger",
-        "adresse e-mail",
-    ),
-    "activity_title": (
-        "activity",
-        "activity title",
-        "activité",
-        "titre de l'activité",
-        "titre",
-        "activiteit",
-        "titel",
-    ),
-    "role": ("role", "rôle", "fonction", "rol", "functie"),
-    "description": ("description", "beschrijving", "omschrijving"),
-    "tasks": ("tasks", "tâches", "taken"),
-    "start_date": ("start date", "start", "date de début", "début", "startdatum", "begindatum", "van"),
-    "end_date": ("end date", "end", "date de fin", "fin", "einddatum", "tot"),
-    "hours": ("hours", "heures", "nombre d'heures", "uren", "aantal uren"),
-    "language": ("language", "langue", "taal"),
-    "location": ("location", "lieu", "plaats", "locatie"),
-    "skills": ("skills", "compétences", "competenties", "vaardigheden"),
-    "coordinator_name": ("coordinator", "coordinator name", "coordinateur", "coordinatrice", "coördinator"),
-    "coordinator_role": (
-        "coordinator role",
-        "rôle du coordinateur",
-        "fonction du coordinateur",
-        "rol coördinator",
-    ),
+    key: tuple(dict.fromkeys([*spec["headers"].values(), *spec["aliases"]])) for key, spec in _SPECS.items()
 }
-
 HEADERS: dict[str, dict[str, str]] = {
-    "fr": {
-        "volunteer_name": "nom du bénévole",
-        "volunteer_email": "adresse e-mail",
-        "activity_title": "titre de l'activité",
-        "role": "rôle",
-        "description": "description",
-        "tasks": "tâches",
-        "start_date": "date de début",
-        "end_date": "date de fin",
-        "hours": "nombre d'heures",
-        "language": "langue",
-        "location": "lieu",
-        "skills": "compétences",
-        "coordinator_name": "coordinateur",
-        "coordinator_role": "fonction du coordinateur",
-    },
-    "nl": {
-        "volunteer_name": "naam vrijwilliger",
-        "volunteer_email": "e-mail vrijwilliger",
-        "activity_title": "activiteit",
-        "role": "rol",
-        "description": "beschrijving",
-        "tasks": "taken",
-        "start_date": "startdatum",
-        "end_date": "einddatum",
-        "hours": "aantal uren",
-        "language": "taal",
-        "location": "plaats",
-        "skills": "competenties",
-        "coordinator_name": "coördinator",
-        "coordinator_role": "rol coördinator",
-    },
-    "en": {
-        "volunteer_name": "volunteer name",
-        "volunteer_email": "volunteer email",
-        "activity_title": "activity title",
-        "role": "role",
-        "description": "description",
-        "tasks": "tasks",
-        "start_date": "start date",
-        "end_date": "end date",
-        "hours": "hours",
-        "language": "language",
-        "location": "location",
-        "skills": "skills",
-        "coordinator_name": "coordinator name",
-        "coordinator_role": "coordinator role",
-    },
+    lang: {key: spec["headers"][lang] for key, spec in _SPECS.items()} for lang in LANGUAGES
 }
-
 MAX_LENGTHS: dict[str, int] = {
-    "volunteer_name": 200,
-    "activity_title": 300,
-    "role": 200,
-    "description": 5000,
-    "location": 300,
-    "coordinator_name": 200,
-    "coordinator_role": 200,
+    key: spec["max_length"] for key, spec in _SPECS.items() if "max_length" in spec
 }
-MAX_TASK_LENGTH = 500
-MAX_TASKS = 20
-MAX_SKILLS = 40
-MAX_HOURS = 10_000
-EARLIEST_DATE = date(2000, 1, 1)
+MAX_TASK_LENGTH: int = _SPECS["tasks"]["item_max_length"]
+MAX_TASKS: int = _SPECS["tasks"]["max_items"]
+MAX_SKILLS: int = _SPECS["skills"]["max_items"]
+MIN_HOURS: int = _SPECS["hours"]["minimum"]
+MAX_HOURS: int = _SPECS["hours"]["maximum"]
+_EARLIEST: dict[str, date] = {
+    key: date.fromisoformat(spec["minimum"]) for key, spec in _SPECS.items() if spec["type"] == "date"
+}
 ESCO_SKILL_PREFIX = "http://data.europa.eu/esco/skill/"
 
 _MIB = 1024 * 1024
 _BOM = b"\xef\xbb\xbf"
-_DELIMITERS = (";", ",", "\t")
+_DELIMITERS: tuple[str, ...] = tuple(_FORMAT["separators"])  # in order of preference on a tie
 _BAD_BYTE = re.compile("[\udc80-\udcff]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")  # \r is a line break, handled by _clean
-_HAS_TEXT = re.compile(r'[^\s;,"]')
+_HAS_TEXT = re.compile('[^\\s"' + re.escape("".join(_DELIMITERS)) + "]")  # blank: spaces, quotes, separators
 _HEADER_SEPARATORS = re.compile(r"[\s_\-]+")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
 _DMY_DATE = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})", re.ASCII)
@@ -272,8 +169,8 @@ class ParsedFile:
 
 @dataclass(frozen=True)
 class CsvLimits:
-    max_bytes: int = 5 * _MIB
-    max_rows: int = 10_000
+    max_bytes: int = _FORMAT["limits"]["max_bytes"]
+    max_rows: int = _FORMAT["limits"]["max_rows"]
 
 
 # --------------------------------------------------------------------------- reading records
@@ -461,7 +358,7 @@ def _check_email(key: str, text: str) -> tuple[str, list[RowError]]:
     return text, []
 
 
-def _parse_date(text: str) -> date | None:
+def _parse_date(text: str, earliest: date) -> date | None:
     if match := _ISO_DATE.fullmatch(text):
         year, month, day = match.group(1), match.group(2), match.group(3)
     elif match := _DMY_DATE.fullmatch(text):
@@ -472,11 +369,11 @@ def _parse_date(text: str) -> date | None:
         parsed = date(int(year), int(month), int(day))
     except ValueError:
         return None
-    return parsed if parsed >= EARLIEST_DATE else None
+    return parsed if parsed >= earliest else None
 
 
 def _check_date(key: str, text: str) -> tuple[str, list[RowError]]:
-    parsed = _parse_date(text)
+    parsed = _parse_date(text, _EARLIEST[key])
     if parsed is None:
         return text, [RowError("invalid_date", key, {"value": text})]
     return parsed.isoformat(), []
@@ -485,18 +382,14 @@ def _check_date(key: str, text: str) -> tuple[str, list[RowError]]:
 def _check_hours(key: str, text: str) -> tuple[str, list[RowError]]:
     match = _HOURS.fullmatch(text)
     hours = int(match.group(1)) if match else 0
-    if not 1 <= hours <= MAX_HOURS:
+    if not MIN_HOURS <= hours <= MAX_HOURS:
         return text, [RowError("invalid_hours", key, {"value": text})]
     return str(hours), []
 
 
 _LANGUAGE_ALIASES: dict[str, str] = {
     _normalise_header(alias): code
-    for code, aliases in {
-        "fr": ("fr", "français", "francais", "french", "frans"),
-        "nl": ("nl", "nederlands", "néerlandais", "dutch", "vlaams"),
-        "en": ("en", "english", "anglais", "engels"),
-    }.items()
+    for code, aliases in _SPECS["language"]["values"].items()
     for alias in aliases
 }
 

@@ -6,7 +6,8 @@ import jwt
 import pytest
 from jsonschema import Draft201909Validator, Draft202012Validator
 
-from skills_vc.core.schema import _load, validate_credential
+from skills_vc.core.schema import OB3_SCHEMA_FILE, VC2_SCHEMA_FILE, validate_credential
+from skills_vc.published import load_schema
 from tests.conftest import MANAGE_VOLUNTEERS, Platform, check
 
 
@@ -46,9 +47,9 @@ def test_issued_credential_is_an_ob3_vc2_credential_and_verifies(platform: Platf
     assert [s["statusPurpose"] for s in statuses] == ["revocation", "suspension"]
     assert statuses[0]["statusListIndex"] == str(issued["status_list_index"])
     assert credential["credentialSchema"][0]["type"] == "JsonSchema"
-    assert len(validate_credential(credential)) == 2
+    assert len(validate_credential(credential)) == 3  # VC 2.0, OB 3.0 and our subject schema
     # A second, independent JSON Schema implementation agrees.
-    vc2 = Draft202012Validator(_load("schemas", "verifiable-credential-schema.json"))
+    vc2 = Draft202012Validator(load_schema(VC2_SCHEMA_FILE))
     assert [e.message for e in vc2.iter_errors(credential)] == []
 
     status, report = platform.verify(issued["verifiable_credential"])
@@ -103,7 +104,7 @@ def test_ob3_credential_with_one_status_entry_validates_against_the_unmodified_s
         issued = single.issue(single.register("single-status"))
     credential = issued["credential"]
     assert isinstance(credential["credentialStatus"], dict)
-    validator = Draft201909Validator(_load("schemas", "achievementcredential.json"))
+    validator = Draft201909Validator(load_schema(OB3_SCHEMA_FILE))
     assert [e.message for e in validator.iter_errors(credential)] == []
     # The same credential with both purposes (a VC 2.0 set) fails the unmodified OB 3.0 schema.
     assert not validator.is_valid({**credential, "credentialStatus": [credential["credentialStatus"]] * 2})
