@@ -166,6 +166,51 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "Status niet gecontroleerd: de bewaarde statuslijst is te oud ({detail}).",
         "Status not checked: the cached status list is too old ({detail}).",
     ),
+    "disclosures_valid": (
+        "Les {count} informations dévoilées par le titulaire ont toutes été signées par l'émetteur.",
+        "De {count} gegevens die de houder toont, zijn allemaal door de uitgever ondertekend.",
+        "All {count} claims the holder disclosed were signed by the issuer.",
+    ),
+    "disclosure_not_signed": (
+        "Une information dévoilée n'a pas été signée par l'émetteur : elle a été ajoutée ou modifiée.",
+        "Een getoond gegeven is niet door de uitgever ondertekend: het is toegevoegd of gewijzigd.",
+        "A disclosed claim was not signed by the issuer: it was added or altered.",
+    ),
+    "disclosure_malformed": (
+        "Une information dévoilée est mal formée : {detail}",
+        "Een getoond gegeven is misvormd: {detail}",
+        "A disclosed claim is malformed: {detail}",
+    ),
+    "disclosure_repeated": (
+        "Une information est dévoilée deux fois.",
+        "Een gegeven wordt twee keer getoond.",
+        "A claim is disclosed twice.",
+    ),
+    "key_binding_valid": (
+        "Le titulaire a prouvé détenir la clé de l'attestation (présentation destinée à {aud}).",
+        "De houder heeft bewezen de sleutel van het attest te bezitten (voorstelling bestemd voor {aud}).",
+        "The holder proved possession of the credential's key (presentation meant for {aud}).",
+    ),
+    "key_binding_invalid": (
+        "La preuve de détention de la clé n'est pas valable : {detail}",
+        "Het bewijs van sleutelbezit is niet geldig: {detail}",
+        "The proof of key possession is not valid: {detail}",
+    ),
+    "key_binding_wrong_key": (
+        "La preuve de détention n'est pas signée par la clé du titulaire de l'attestation.",
+        "Het bewijs van bezit is niet ondertekend met de sleutel van de houder van het attest.",
+        "The proof of possession is not signed by the credential holder's key.",
+    ),
+    "key_binding_sd_hash": (
+        "La preuve de détention ne porte pas sur les informations présentées (sd_hash différent).",
+        "Het bewijs van bezit slaat niet op de getoonde gegevens (andere sd_hash).",
+        "The proof of possession does not cover the presented claims (sd_hash differs).",
+    ),
+    "key_binding_no_holder_key": (
+        "L'attestation ne désigne aucune clé de titulaire : la preuve de détention ne peut être vérifiée.",
+        "Het attest noemt geen sleutel van de houder: het bewijs van bezit kan niet worden gecontroleerd.",
+        "The credential names no holder key: the proof of possession cannot be checked.",
+    ),
     "skipped_after_signature": (
         "Non vérifié : sans signature valide, rien dans l'attestation n'est digne de confiance.",
         "Niet gecontroleerd: zonder geldige handtekening is niets in het attest betrouwbaar.",
@@ -213,8 +258,12 @@ class Report:
 
     @property
     def verified(self) -> bool:
+        """Every check of ``CHECK_NAMES`` passed, and so did every other check that was made
+        (an SD-JWT's ``disclosures`` and ``key_binding``)."""
         names = {check.name for check in self.checks if check.status == "passed"}
-        return all(name in names for name in CHECK_NAMES)
+        return all(name in names for name in CHECK_NAMES) and all(
+            check.status == "passed" for check in self.checks
+        )
 
     @property
     def verdict(self) -> Verdict:

@@ -16,6 +16,7 @@ from skills_vc.core.formats import KeyResolver, ProofError, SecuredCredential, d
 from skills_vc.core.formats.vcjwt import issuer_id
 from skills_vc.core.schema import SchemaViolation, validate_credential
 from skills_vc.core.status import StatusListError, bit_at, decode_list, entry_from_credential
+from skills_vc.core.tokenstatus import INVALID, SUSPENDED, VALID, value_at, verify_list
 from skills_vc.core.trust import AccreditationStatus
 
 __all__ = [
@@ -36,6 +37,8 @@ class StatusListUnavailable(Exception):
 TrustLookup = Callable[[str, datetime], tuple[str, AccreditationStatus | None] | None]
 # status list URL -> the secured list credential as presented by its server.
 StatusListLoader = Callable[[str], str]
+# The disclosed claims of an SD-JWT VC -> the ids of the schemas applied (raises SchemaViolation).
+ClaimsValidator = Callable[[dict[str, Any]], list[str]]
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ class VerifyContext:
     load_status_list: StatusListLoader
     now: datetime
     list_cache: VerifiedListCache | None = None
+    check_claims: ClaimsValidator | None = None
 
 
 def _parse_time(value: Any) -> datetime:
@@ -88,16 +92,24 @@ def _signature(presented: Any, ctx: VerifyContext, report: Report) -> SecuredCre
     try:
         fmt = detect_format(presented)
         report.format = fmt.name
-        secured = fmt.verify(presented, ctx.resolve_key)
+        secured = fmt.verify(presented, ctx.resolve_key, now=int(ctx.now.timestamp()))
     except ProofError as exc:
-        report.checks.append(Check("signature", "failed", exc.code, {"detail": exc.detail}))
+        # The checks the format passed before the failing one (an SD-JWT's signature before a
+        # disclosure that it does not cover); nothing after a failed proof is checked.
+        report.checks.extend(Check(p.name, "passed", p.code, p.params) for p in exc.passed)
+        report.checks.append(Check(exc.check, "failed", exc.code, {"detail": exc.detail}))
         for name in CHECK_NAMES[1:]:
             report.checks.append(Check(name, "skipped", "skipped_after_signature"))
         return None
-    issuer = issuer_id(secured.credential) or "?"
+    issuer = _issuer(secured) or "?"
     report.checks.append(Check("signature", "passed", "signature_valid", {"issuer": issuer}))
+    report.checks.extend(Check(p.name, "passed", p.code, p.params) for p in secured.passed)
     report.credential = secured.credential
     return secured
+
+
+def _issuer(secured: SecuredCredential) -> str | None:
+    return secured.issuer or issuer_id(secured.credential)
 
 
 def _issued_at(secured: SecuredCredential) -> datetime | None:
@@ -110,7 +122,7 @@ def _issued_at(secured: SecuredCredential) -> datetime | None:
 
 
 def _issuer_trusted(secured: SecuredCredential, ctx: VerifyContext) -> Check:
-    issuer = issuer_id(secured.credential) or ""
+    issuer = _issuer(secured) or ""
     moment = _issued_at(secured)
     if moment is None:
         return Check("issuer_trusted", "failed", "issuer_not_trusted", {"detail": "no issuance time"})
@@ -149,7 +161,40 @@ def _validity_period(secured: SecuredCredential, now: datetime) -> Check:
     return Check("validity_period", "passed", "within_validity_period")
 
 
+def _token_status(secured: SecuredCredential, ctx: VerifyContext) -> Check:
+    """An SD-JWT VC's ``status.status_list {idx, uri}`` in an IETF Token Status List."""
+    raw = secured.credential.get("status")
+    if raw is None:
+        return Check("status", "passed", "status_none")
+    reference = raw.get("status_list") if isinstance(raw, dict) else None
+    if not isinstance(reference, dict):
+        return Check("status", "failed", "status_entry_invalid", {"detail": "status has no status_list"})
+    index, uri = reference.get("idx"), reference.get("uri")
+    if not isinstance(index, int) or isinstance(index, bool) or not isinstance(uri, str):
+        return Check("status", "failed", "status_entry_invalid", {"detail": "status_list needs idx and uri"})
+    try:
+        text = ctx.load_status_list(uri)
+    except StatusListUnavailable as exc:
+        return Check("status", "failed", "status_unavailable", {"detail": str(exc)})
+    try:
+        listed = verify_list(text, ctx.resolve_key, uri=uri, now=int(ctx.now.timestamp()))
+        if listed.issuer != secured.issuer:
+            raise StatusListError("status_list_invalid", "the list was issued by another issuer")
+        value = value_at(listed.data, listed.bits, index)
+    except StatusListError as exc:
+        return Check("status", "failed", exc.code, {"detail": str(exc)})
+    if value == VALID:
+        return Check("status", "passed", "status_active")
+    if value == INVALID:
+        return Check("status", "failed", "revoked")
+    if value == SUSPENDED:
+        return Check("status", "failed", "suspended")
+    return Check("status", "failed", "status_list_invalid", {"detail": f"unknown status value {value}"})
+
+
 def _status(secured: SecuredCredential, ctx: VerifyContext) -> Check:
+    if secured.format == "dc+sd-jwt":
+        return _token_status(secured, ctx)
     raw = secured.credential.get("credentialStatus")
     if raw is None:
         return Check("status", "passed", "status_none")
@@ -220,9 +265,14 @@ def _check_list_credential(verified: _VerifiedList, issuer: str | None, purpose:
         raise StatusListError("status_list_invalid", "the list's id differs from its URL")
 
 
-def _schema(credential: dict[str, Any]) -> Check:
+def _schema(secured: SecuredCredential, ctx: VerifyContext) -> Check:
     try:
-        applied = validate_credential(credential)
+        if secured.format == "dc+sd-jwt":
+            if ctx.check_claims is None:
+                raise SchemaViolation("schema_unavailable", "no schema is known for SD-JWT VC claims")
+            applied = ctx.check_claims(secured.credential)
+        else:
+            applied = validate_credential(secured.credential)
     except SchemaViolation as exc:
         return Check("schema", "failed", exc.code, {"detail": str(exc)})
     return Check("schema", "passed", "schema_valid", {"schemas": ", ".join(applied)})
@@ -237,5 +287,5 @@ def verify_presented(presented: Any, ctx: VerifyContext) -> Report:
     report.checks.append(_issuer_trusted(secured, ctx))
     report.checks.append(_validity_period(secured, ctx.now))
     report.checks.append(_status(secured, ctx))
-    report.checks.append(_schema(secured.credential))
+    report.checks.append(_schema(secured, ctx))
     return report

@@ -15,6 +15,7 @@ from skills_vc.core.keys import PrivateKey, PublicKey
 __all__ = [
     "FORMATS",
     "KeyResolver",
+    "PassedCheck",
     "ProofError",
     "ResolvedKey",
     "SecuredCredential",
@@ -26,16 +27,31 @@ __all__ = [
 ]
 
 
-class ProofError(Exception):
-    """The proof of a secured credential does not hold; ``code`` is the signature check code.
+@dataclass(frozen=True)
+class PassedCheck:
+    """A check a format made itself and passed (SD-JWT: ``disclosures``, ``key_binding``)."""
 
-    A proof error is fatal: nothing else in the presented credential is trusted.
+    name: str
+    code: str
+    params: dict[str, Any]
+
+
+class ProofError(Exception):
+    """The proof of a secured credential does not hold; ``code`` is the failed check's code.
+
+    A proof error is fatal: nothing else in the presented credential is trusted. ``check`` names
+    the check that failed (``signature`` unless the format says otherwise, e.g. ``disclosures``),
+    and ``passed`` the format's own checks that held before it.
     """
 
-    def __init__(self, code: str, detail: str) -> None:
+    def __init__(
+        self, code: str, detail: str, *, check: str = "signature", passed: tuple[PassedCheck, ...] = ()
+    ) -> None:
         super().__init__(detail)
         self.code = code
         self.detail = detail
+        self.check = check
+        self.passed = passed
 
 
 @dataclass(frozen=True)
@@ -73,6 +89,10 @@ class SecuredCredential:
     # The JWT's own exp / nbf (NumericDate), when the secured form has them.
     expires_at: int | None = None
     not_before: int | None = None
+    # The issuer's identifier when the secured form names it apart from the credential (SD-JWT's iss).
+    issuer: str | None = None
+    # Checks the format made beyond the signature, in order (SD-JWT: disclosures, key binding).
+    passed: tuple[PassedCheck, ...] = ()
 
 
 class SecuringFormat(Protocol):
@@ -91,8 +111,9 @@ class SecuringFormat(Protocol):
         """Sign a batch (what bulk issuance calls); same result as ``secure`` on each."""
         ...
 
-    def verify(self, presented: Any, resolve: KeyResolver) -> SecuredCredential:
-        """Check the proof and return the credential, or raise ``ProofError``."""
+    def verify(self, presented: Any, resolve: KeyResolver, *, now: int | None = None) -> SecuredCredential:
+        """Check the proof and return the credential, or raise ``ProofError``; ``now`` (epoch
+        seconds) for formats whose proof has a time component (an SD-JWT's key binding)."""
         ...
 
     def read(self, secured: str) -> dict[str, Any]:
@@ -127,10 +148,11 @@ def detect_format(presented: Any) -> SecuringFormat:
 
 
 def _register_builtin() -> None:
-    from skills_vc.core.formats import qr, vcjwt
+    from skills_vc.core.formats import qr, sdjwt, vcjwt
 
     # The paper QR first: its Base45 text may hold two dots and look like a compact JWT.
     register(qr.VscQr())
+    register(sdjwt.SdJwtVc())
     register(vcjwt.VcJwt())
 
 

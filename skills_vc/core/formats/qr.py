@@ -179,7 +179,7 @@ class VscQr:
         claims = decode_unverified(secured)
         return credential_from_claims(claims, f"urn:skills-vc:issuer:{claims.issuer}", None)
 
-    def verify(self, presented: Any, resolve: KeyResolver) -> SecuredCredential:
+    def verify(self, presented: Any, resolve: KeyResolver, *, now: int | None = None) -> SecuredCredential:
         text = str(presented).strip()
         _, payload, signature, signed, header = _unframe(text)
         alg = next((name for name, value in _COSE_ALGS.items() if value == header[_ALG]), None)

@@ -87,7 +87,7 @@ class VcJwt:
         payload = _json_object(b64url_decode(secured.split(".")[1]), "payload")
         return {k: v for k, v in payload.items() if k not in _JWT_CLAIMS}
 
-    def verify(self, presented: Any, resolve: KeyResolver) -> SecuredCredential:
+    def verify(self, presented: Any, resolve: KeyResolver, *, now: int | None = None) -> SecuredCredential:
         token = unwrap_envelope(presented)
         if token is None:
             raise ProofError("malformed_credential", "not a vc+jwt")
