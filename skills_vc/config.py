@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     # How long a fetched status list may be reused by the verifier before it is fetched again.
     status_cache_seconds: int = Field(default=300, ge=0)
+    # OpenID4VCI: how long a credential offer, an access token and a c_nonce live, and how many
+    # wrong transaction codes burn an offer.
+    offer_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+    access_token_ttl_seconds: int = Field(default=600, ge=30)
+    nonce_ttl_seconds: int = Field(default=300, ge=30)
+    tx_code_attempts: int = Field(default=5, ge=1, le=20)
 
     @model_validator(mode="after")
     def _refuse_insecure_production(self) -> Settings:

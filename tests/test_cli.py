@@ -121,3 +121,51 @@ def test_readme_command_lines_work_as_written(cli: CliRunner, tmp_path: Path) ->
             credential_id = payload["credential"]["id"]
     final = cli.invoke(app, ["verify", str(out_file)])
     assert final.exit_code == 1 and "revoked" in final.output
+
+
+def test_verify_reads_an_sd_jwt_vc_from_a_wallet(cli: CliRunner, tmp_path: Path) -> None:
+    """An SD-JWT VC issued to a wallet (OpenID4VCI services on the CLI's database) verifies on the
+    command line with the disclosures check; one with a disclosure it never signed does not."""
+    from skills_vc.cli_support import service_context
+    from skills_vc.services import associations, wallet_issuance, wallet_offers
+    from skills_vc.store.credentials import list_of
+    from tests.api.wallet_support import Holder
+
+    assert cli.invoke(app, ["demo"]).exit_code == 0
+    holder = Holder()
+    with service_context() as ctx:
+        association = associations.get(ctx, "couturieres-solidaires")
+        credential = list_of(ctx.session, association.id, limit=1, offset=0)[0]
+        offer = wallet_offers.create_offer(ctx, association, credential.id, actor="test")
+        code = wallet_offers.offer_document(ctx, association.slug, offer.offer_id)["grants"][
+            wallet_offers.PRE_AUTHORIZED_GRANT
+        ]["pre-authorized_code"]
+        access = wallet_offers.token(
+            ctx,
+            association.slug,
+            grant_type=wallet_offers.PRE_AUTHORIZED_GRANT,
+            code=code,
+            tx_code=offer.tx_code,
+        )["access_token"]
+        nonce = wallet_offers.new_nonce(ctx, association.slug)["c_nonce"]
+        proof = holder.proof(
+            aud=associations.issuer_url(ctx, association), nonce=nonce, iat=int(ctx.now().timestamp())
+        )
+        answer = wallet_issuance.issue_to_wallet(
+            ctx,
+            association.slug,
+            access,
+            {"credential_configuration_id": wallet_offers.CONFIG_SD_JWT, "proofs": {"jwt": [proof]}},
+        )
+    sd_jwt = answer["credentials"][0]["credential"]
+    path = tmp_path / "vc.sd-jwt"
+    path.write_text(sd_jwt)
+    result = cli.invoke(app, ["verify", str(path), "--lang", "nl", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["format"] == "dc+sd-jwt"
+    assert [c["check"] for c in report["checks"]][:2] == ["signature", "disclosures"]
+    forged = sd_jwt + "WyJzYWx0c2FsdHNhbHQiLCAiYWRtaW4iLCB0cnVlXQ~"
+    path.write_text(forged)
+    refused = cli.invoke(app, ["verify", str(path), "--lang", "en"])
+    assert refused.exit_code == 1 and "not signed by the issuer" in refused.output

@@ -12,7 +12,18 @@ from skills_vc import __version__
 from skills_vc.api.errors import BodySizeLimit, install_error_handlers
 from skills_vc.api.pages import install_pages, too_large_page
 from skills_vc.api.pages.portal_bulk import BULK_UPLOAD_BYTES, BULK_UPLOAD_PATH
-from skills_vc.api.routes import credentials, mapping, paper, records, registry, staff, status, vcapi
+from skills_vc.api.routes import (
+    credentials,
+    mapping,
+    oid4vci,
+    paper,
+    records,
+    registry,
+    schemas,
+    staff,
+    status,
+    vcapi,
+)
 from skills_vc.config import Settings, get_settings, load_master_key, load_operator_key
 from skills_vc.services import qr_scan
 from skills_vc.services.context import utc_now
@@ -68,6 +79,8 @@ def create_app(
         status.router,
         mapping.router,
         staff.router,
+        oid4vci.router,
+        schemas.router,
     )
     for router in routers:
         app.include_router(router)

@@ -40,6 +40,7 @@ __all__ = [
     "get",
     "hash_api_key",
     "issue_api_key",
+    "issuer_url",
     "key_resolver",
     "list_all",
     "register",
@@ -71,6 +72,11 @@ def hash_api_key(key: str) -> str:
 
 def did_of(ctx: ServiceContext, association: Association) -> str:
     return did_for(ctx.settings.public_host, association.slug)
+
+
+def issuer_url(ctx: ServiceContext, association: Association) -> str:
+    """The association's https identifier: its OpenID4VCI credential issuer and its SD-JWT VC ``iss``."""
+    return f"{ctx.settings.public_url.rstrip('/')}/issuers/{association.slug}"
 
 
 def list_all(ctx: ServiceContext) -> Sequence[Association]:
@@ -247,8 +253,11 @@ def document_for(ctx: ServiceContext, slug: str) -> dict[str, Any]:
 
 
 def _slug_of_did(ctx: ServiceContext, did: str) -> str | None:
-    prefix = did_for(ctx.settings.public_host, "")
-    return did[len(prefix) :] if did.startswith(prefix) and len(did) > len(prefix) else None
+    """The slug of an association's did:web or of its issuer URL (the two names of one issuer)."""
+    for prefix in (did_for(ctx.settings.public_host, ""), ctx.settings.public_url.rstrip("/") + "/issuers/"):
+        if did.startswith(prefix) and len(did) > len(prefix) and "/" not in did[len(prefix) :]:
+            return did[len(prefix) :]
+    return None
 
 
 def key_resolver(ctx: ServiceContext) -> KeyResolver:

@@ -8,13 +8,18 @@ from dataclasses import dataclass
 from skills_vc.core.credential import VC2_CONTEXT, format_datetime
 from skills_vc.core.formats import get_format
 from skills_vc.core.status import PURPOSES, StatusPurpose, build_bitstring, encode_list
+from skills_vc.core.tokenstatus import INVALID, SUSPENDED, pack, sign_list
 from skills_vc.errors import NotFoundError
 from skills_vc.services import associations
 from skills_vc.services.context import ServiceContext
 from skills_vc.store import credentials as repo
 from skills_vc.store.tables import Association
 
-__all__ = ["SignedList", "list_url", "list_urls", "signed_list"]
+__all__ = ["SignedList", "list_url", "list_urls", "signed_list", "signed_token_list", "token_list_url"]
+
+TOKEN_LIST_PATH = "/token-status-lists"  # noqa: S105 - a URL path, not a secret
+# The token status list of an association is kept beside its bitstring lists under this purpose.
+_TOKEN = "token"  # noqa: S105 - a list kind, not a secret
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,46 @@ def signed_list(ctx: ServiceContext, slug: str, purpose: str, seq: int) -> Signe
         secured = get_format("vc+jwt").secure(document, signer, now=int(now.timestamp()))
         repo.store_signed_list(
             ctx.session, association.id, purpose, seq, bits_digest=digest, secured=secured, issued_at=now
+        )
+    etag = '"' + hashlib.sha256(secured.encode()).hexdigest()[:32] + '"'
+    return SignedList(secured=secured, etag=etag, ttl_ms=ctx.settings.status_list_ttl_ms)
+
+
+def token_list_url(ctx: ServiceContext, association: Association, seq: int) -> str:
+    return f"{ctx.settings.public_url.rstrip('/')}{TOKEN_LIST_PATH}/{association.slug}/{seq}"
+
+
+def signed_token_list(ctx: ServiceContext, slug: str, seq: int) -> SignedList:
+    """The IETF Token Status List of SD-JWT VCs (``statuslist+jwt``), at the same indexes as the
+    bitstring lists: 2 bits (valid / invalid / suspended) when suspension is a status purpose,
+    else 1. Like them, it is derived from the credentials and signed again only when it changes."""
+    association = associations.get(ctx, slug)
+    if seq < 0 or seq > repo.max_seq(ctx.session, association.id):
+        raise NotFoundError(f"no token status list {seq} for {slug}", code="status_list_not_found")
+    bits = 2 if "suspension" in ctx.settings.status_purposes else 1
+    values = {index: SUSPENDED for index in repo.set_bits(ctx.session, association.id, seq, "suspension")}
+    if bits == 1:
+        values.clear()
+    values.update({index: INVALID for index in repo.set_bits(ctx.session, association.id, seq, "revocation")})
+    data = pack(ctx.settings.status_list_size, bits, values)
+    digest = hashlib.sha256(bytes([bits]) + data).hexdigest()
+    stored = repo.signed_list(ctx.session, association.id, _TOKEN, seq)
+    if stored is not None and stored.bits_digest == digest:
+        secured = stored.secured
+    else:
+        now = ctx.now()
+        secured = sign_list(
+            uri=token_list_url(ctx, association, seq),
+            issuer=associations.issuer_url(ctx, association),
+            data=data,
+            bits=bits,
+            signer=associations.signer_for(ctx, association),
+            now=int(now.timestamp()),
+            ttl=ctx.settings.status_list_ttl_ms // 1000,
+            exp=None,
+        )
+        repo.store_signed_list(
+            ctx.session, association.id, _TOKEN, seq, bits_digest=digest, secured=secured, issued_at=now
         )
     etag = '"' + hashlib.sha256(secured.encode()).hexdigest()[:32] + '"'
     return SignedList(secured=secured, etag=etag, ttl_ms=ctx.settings.status_list_ttl_ms)

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import jsonschema_rs
 
 from skills_vc.core.checks import Report
+from skills_vc.core.schema import SchemaViolation
 from skills_vc.core.verify import (
     StatusListLoader,
     StatusListUnavailable,
@@ -23,9 +27,10 @@ from skills_vc.core.verify import (
     verify_presented,
 )
 from skills_vc.errors import SkillsVCError
+from skills_vc.published import load_schema
 from skills_vc.services import associations
 from skills_vc.services.context import ServiceContext
-from skills_vc.services.status_lists import signed_list
+from skills_vc.services.status_lists import TOKEN_LIST_PATH, signed_list, signed_token_list
 
 __all__ = ["RemoteStatusLists", "status_loader", "verify"]
 
@@ -65,17 +70,23 @@ class RemoteStatusLists:
 
 
 def _local_list(ctx: ServiceContext, url: str) -> tuple[str, str, int] | None:
-    """(slug, purpose, seq) when ``url`` is one of this platform's status lists at its own address.
+    """(slug, purpose, seq) when ``url`` is one of this platform's status lists at its own address
+    (purpose ``token`` for a Token Status List).
 
     Lists published elsewhere (a CDN) are fetched like any verifier would fetch them.
     """
-    base = ctx.settings.public_url.rstrip("/") + "/status-lists/"
-    if not url.startswith(base):
-        return None
-    parts = url[len(base) :].split("/")
-    if len(parts) != 3 or not parts[2].isdigit():
-        return None
-    return parts[0], parts[1], int(parts[2])
+    public = ctx.settings.public_url.rstrip("/")
+    base = public + "/status-lists/"
+    if url.startswith(base):
+        parts = url[len(base) :].split("/")
+        if len(parts) == 3 and parts[2].isdigit():
+            return parts[0], parts[1], int(parts[2])
+    tokens = public + TOKEN_LIST_PATH + "/"
+    if url.startswith(tokens):
+        parts = url[len(tokens) :].split("/")
+        if len(parts) == 2 and parts[1].isdigit():
+            return parts[0], "token", int(parts[1])
+    return None
 
 
 def status_loader(ctx: ServiceContext, remote: RemoteStatusLists) -> StatusListLoader:
@@ -85,8 +96,11 @@ def status_loader(ctx: ServiceContext, remote: RemoteStatusLists) -> StatusListL
         local = _local_list(ctx, url)
         if local is None:
             return remote.fetch(url)
+        slug, purpose, seq = local
         try:
-            return signed_list(ctx, *local).secured
+            if purpose == "token":
+                return signed_token_list(ctx, slug, seq).secured
+            return signed_list(ctx, slug, purpose, seq).secured
         except SkillsVCError as exc:
             raise StatusListUnavailable(f"{url}: {exc.detail}") from exc
 
@@ -105,5 +119,35 @@ def verify(ctx: ServiceContext, presented: Any, remote: RemoteStatusLists) -> Re
             load_status_list=load,
             now=ctx.now(),
             list_cache=remote.verified,
+            check_claims=sd_jwt_claims_validator(ctx),
         ),
     )
+
+
+SD_JWT_SCHEMA = "volunteer-activity.sd-jwt-vc.schema.json"
+
+
+@cache
+def _sd_jwt_validator() -> jsonschema_rs.Validator:
+    return jsonschema_rs.validator_for(load_schema(SD_JWT_SCHEMA))
+
+
+def sd_jwt_claims_validator(ctx: ServiceContext) -> Callable[[dict[str, Any]], list[str]]:
+    """Validates the disclosed claims of this platform's SD-JWT VC type against its published
+    JSON Schema; a ``vct`` the platform does not publish has no schema to check against."""
+    vct = ctx.settings.public_url.rstrip("/") + "/vct/volunteer-activity"
+
+    def check(claims: dict[str, Any]) -> list[str]:
+        if claims.get("vct") != vct:
+            raise SchemaViolation("schema_unavailable", f"no schema is known for vct {claims.get('vct')!r}")
+        try:
+            validator = _sd_jwt_validator()
+        except SkillsVCError as exc:
+            raise SchemaViolation("schema_unavailable", exc.detail) from None
+        if not validator.is_valid(claims):
+            error = max(validator.iter_errors(claims), key=lambda e: len(e.instance_path))
+            where = "/".join(str(part) for part in error.instance_path) or "(root)"
+            raise SchemaViolation("schema_invalid", f"SD-JWT VC schema: {where}: {error.message[:300]}")
+        return [vct]
+
+    return check

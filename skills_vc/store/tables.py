@@ -32,11 +32,15 @@ __all__ = [
     "Base",
     "BulkImport",
     "Credential",
+    "CredentialOffer",
+    "IssuerNonce",
+    "OfferAccessToken",
     "PlatformKey",
     "SignInFailure",
     "StaffAccount",
     "StatusListDocument",
     "Volunteer",
+    "WalletIssuance",
 ]
 
 _NAMING = {
@@ -293,3 +297,65 @@ class BulkImport(Base):
     created_at: Mapped[datetime]
     confirmed_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+
+
+class CredentialOffer(Base):
+    """An OpenID4VCI credential offer (pre-authorized code flow) for one issued credential.
+
+    The pre-authorized code is derived from the offer id with a key of the master key, so only its
+    hash is stored; the transaction code is stored as an HMAC. ``redeemed_at`` is set once, when
+    the code is exchanged for an access token; ``burnt_at`` when too many wrong transaction codes
+    were tried or the coordinator replaced the offer.
+    """
+
+    __tablename__ = "credential_offers"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    association_id: Mapped[int] = mapped_column(ForeignKey("associations.id"), index=True)
+    credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"), index=True)
+    configurations: Mapped[list[Any]]
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    tx_code_hash: Mapped[str] = mapped_column(String(64))
+    tx_code_failures: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    redeemed_at: Mapped[datetime | None]
+    burnt_at: Mapped[datetime | None]
+
+
+class OfferAccessToken(Base):
+    """An access token of the token endpoint: bound to one offer (and so to its credential)."""
+
+    __tablename__ = "offer_access_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    offer_id: Mapped[str] = mapped_column(ForeignKey("credential_offers.id"), index=True)
+    expires_at: Mapped[datetime]
+
+
+class IssuerNonce(Base):
+    """A ``c_nonce`` of an association's nonce endpoint: single use, short-lived."""
+
+    __tablename__ = "issuer_nonces"
+
+    value: Mapped[str] = mapped_column(String(64), primary_key=True)
+    association_id: Mapped[int] = mapped_column(ForeignKey("associations.id"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None]
+
+
+class WalletIssuance(Base):
+    """A credential issued to a wallet: each configuration of an offer is issued at most once."""
+
+    __tablename__ = "wallet_issuances"
+    __table_args__ = (UniqueConstraint("offer_id", "configuration"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    offer_id: Mapped[str] = mapped_column(ForeignKey("credential_offers.id"), index=True)
+    configuration: Mapped[str] = mapped_column(String(64))
+    credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"), index=True)
+    format: Mapped[str] = mapped_column(String(32))
+    holder_did: Mapped[str] = mapped_column(Text)
+    secured: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[datetime]
