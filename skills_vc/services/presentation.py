@@ -77,6 +77,9 @@ class VerificationView:
     skills: dict[str, list[SkillView]] = field(default_factory=dict)
     occupations: list[dict[str, Any]] = field(default_factory=list)
     attribution: str = ATTRIBUTION
+    # True once the proof held: the page then shows what the credential says (an SD-JWT VC may
+    # leave the volunteer's name or the activity undisclosed, and the page says so).
+    shown: bool = False
 
     def export(self, report: Report) -> dict[str, Any]:
         """The JSON a counsellor files: the full report and what the page showed with it."""
@@ -152,8 +155,37 @@ def _hours(credential: dict[str, Any]) -> int | None:
     return None
 
 
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+def _present_sd_jwt(ctx: ServiceContext, view: VerificationView, claims: dict[str, Any]) -> None:
+    """What an SD-JWT VC disclosed; a claim the holder kept back stays empty on the page."""
+    person, activity, association = (
+        _object(claims.get(name)) for name in ("volunteer", "activity", "association")
+    )
+    view.credential_id = _text(claims.get("jti"))
+    view.issuer_did = _text(association.get("did")) or _text(claims.get("iss"))
+    view.issuer_claimed_name = _text(association.get("name"))
+    view.registered = _registered(ctx, view.issuer_did) if view.issuer_did else None
+    view.volunteer = _text(person.get("name"))
+    view.role = _text(activity.get("role"))
+    view.activity = _text(activity.get("title"))
+    view.description = _text(activity.get("description"))
+    view.start, view.end = _day(activity.get("start_date")), _day(activity.get("end_date"))
+    hours = activity.get("hours")
+    view.hours = hours if isinstance(hours, int) and not isinstance(hours, bool) else None
+    skills = claims.get("skills")
+    uris = [
+        str(s["uri"])
+        for s in (skills if isinstance(skills, list) else [])
+        if isinstance(s, dict) and "uri" in s
+    ]
+    view.skills = grouped_skills(uris, view.lang)
 
 
 def present(ctx: ServiceContext, report: Report, lang: str) -> VerificationView:
@@ -168,6 +200,18 @@ def present(ctx: ServiceContext, report: Report, lang: str) -> VerificationView:
     signature = report.check("signature")
     if credential is None or signature is None or signature.status != "passed":
         return view
+    view.shown = True
+    if report.format == "dc+sd-jwt":
+        _present_sd_jwt(ctx, view, credential)
+    else:
+        _present_ob3(ctx, view, credential)
+    known = [s.uri for group in view.skills.values() for s in group if s.known]
+    if known:
+        view.occupations = suggest_occupations(known, lang, limit=_OCCUPATIONS)["occupations"]
+    return view
+
+
+def _present_ob3(ctx: ServiceContext, view: VerificationView, credential: dict[str, Any]) -> None:
     subject = credential.get("credentialSubject")
     subject = subject if isinstance(subject, dict) else {}
     achievement = subject.get("achievement")
@@ -190,8 +234,4 @@ def present(ctx: ServiceContext, report: Report, lang: str) -> VerificationView:
         for a in (alignments if isinstance(alignments, list) else [])
         if isinstance(a, dict)
     ]
-    view.skills = grouped_skills(uris, lang)
-    known = [s.uri for group in view.skills.values() for s in group if s.known]
-    if known:
-        view.occupations = suggest_occupations(known, lang, limit=_OCCUPATIONS)["occupations"]
-    return view
+    view.skills = grouped_skills(uris, view.lang)

@@ -35,9 +35,10 @@ from skills_vc.api.pages.portal_auth import (
     association_of,
 )
 from skills_vc.api.pages.routes import render
+from skills_vc.api.pages.wallet_offer import OfferView, offer_view
 from skills_vc.core.formats import get_format
 from skills_vc.errors import SkillsVCError, ValidationFailed
-from skills_vc.services import associations, certificate, mapping, paper, records, revocation
+from skills_vc.services import associations, certificate, mapping, paper, records, revocation, wallet_offers
 from skills_vc.services.context import ServiceContext
 from skills_vc.services.issuance import issue_activity
 from skills_vc.services.presentation import SkillView, grouped_skills
@@ -453,9 +454,13 @@ def credential_page(
 ) -> HTMLResponse:
     """One credential: what it says, its downloads, and suspend / reinstate / revoke."""
     association = association_of(ctx, user)
-    row = revocation.get_credential(ctx, association, credential_id)
-    lang = choose_lang(request)
-    view = _credential_page(ctx, association, row, lang)
+    return _show_credential(request, ctx, user, revocation.get_credential(ctx, association, credential_id))
+
+
+def _show_credential(
+    request: Request, ctx: ServiceContext, user: StaffUser, row: Credential, offer: OfferView | None = None
+) -> HTMLResponse:
+    view = _credential_page(ctx, association_of(ctx, user), row, choose_lang(request))
     return _page(
         request,
         "portal_credential.html",
@@ -463,7 +468,18 @@ def credential_page(
         view=view,
         path=_credential_path(row.id),
         share_url=share.share_link(request, row.id) if view.state != "revoked" else None,
+        offer=offer,
+        switch_path=_credential_path(row.id),
     )
+
+
+@router.post(HOME + "/credentials/{credential_id}/wallet-offer", response_class=HTMLResponse)
+def wallet_offer(request: Request, credential_id: str, ctx: ContextDep, user: StaffCsrf) -> HTMLResponse:
+    """A wallet offer for the volunteer: the QR, the link and the 6-digit code to pass on."""
+    association = association_of(ctx, user)
+    offer = wallet_offers.create_offer(ctx, association, credential_id, actor=f"staff:{user.staff_id}")
+    row = revocation.get_credential(ctx, association, credential_id)
+    return _show_credential(request, ctx, user, row, offer_view(offer))
 
 
 @router.post(HOME + "/credentials/{credential_id}/status", response_model=None)

@@ -19,9 +19,10 @@ from skills_vc.api.pages import security
 from skills_vc.api.pages.error_pages import error_page_route
 from skills_vc.api.pages.i18n import LANGS, choose_lang
 from skills_vc.api.pages.routes import render
+from skills_vc.api.pages.wallet_offer import OfferView, offer_view
 from skills_vc.core.formats import get_format
 from skills_vc.errors import ConflictError, NotFoundError
-from skills_vc.services import certificate, paper, revocation
+from skills_vc.services import certificate, paper, revocation, wallet_offers
 from skills_vc.services.context import ServiceContext
 from skills_vc.services.presentation import grouped_skills
 from skills_vc.store import credentials as credentials_repo
@@ -99,7 +100,22 @@ def _live(row: Credential) -> None:
 
 @router.get(_PREFIX + "/{token}", response_class=HTMLResponse)
 def holder_page(request: Request, token: str, ctx: ContextDep) -> HTMLResponse:
-    """The volunteer's page: their credential, its state, and the downloads."""
+    """The volunteer's page: their credential, its state, the downloads, and "Add to my wallet"."""
+    return _holder_page(request, token, ctx, None)
+
+
+@router.post(_PREFIX + "/{token}/wallet", response_class=HTMLResponse)
+def wallet_offer(request: Request, token: str, ctx: ContextDep) -> HTMLResponse:
+    """A new wallet offer for the volunteer (it replaces an unused one), shown with its code.
+
+    The link itself is the volunteer's key to their credential, as for the downloads.
+    """
+    row, association = _load(ctx, request, token)
+    offer = wallet_offers.create_offer(ctx, association, row.id, actor="volunteer-link")
+    return _holder_page(request, token, ctx, offer_view(offer))
+
+
+def _holder_page(request: Request, token: str, ctx: ServiceContext, offer: OfferView | None) -> HTMLResponse:
     row, association = _load(ctx, request, token)
     document = get_format(row.format).read(row.secured)
     subject = document.get("credentialSubject", {})
@@ -115,7 +131,8 @@ def holder_page(request: Request, token: str, ctx: ContextDep) -> HTMLResponse:
         association=association.legal_name,
         skills=grouped_skills(uris, choose_lang(request)),
         base=f"{_PREFIX}/{token}",
-        switch_path=request.url.path,
+        switch_path=f"{_PREFIX}/{token}",
+        offer=offer,
     )
 
 
