@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := tests/interop/node_modules/.installed
 
-.PHONY: run test lint bench install interop-deps esco-index eval-mapper clean
+.PHONY: run wallet test lint bench install interop-deps esco-index eval-mapper clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,12 +26,16 @@ run: $(STAMP)
 	$(BIN)/skills-vc demo
 	$(BIN)/skills-vc serve --host 127.0.0.1 --port 8000
 
+## The demo holder wallet (its own SQLite file in var/), on http://127.0.0.1:8001; run it beside `make run`.
+wallet: $(STAMP)
+	$(BIN)/python -m wallet_demo --host 127.0.0.1 --port 8001
+
 ## The whole suite; PostgreSQL tests run when SKILLS_VC_TEST_DATABASE_URL is set.
 test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check skills_vc tests bench scripts
+	$(BIN)/ruff check skills_vc wallet_demo tests bench scripts
 	$(BIN)/mypy
 
 bench: $(STAMP)

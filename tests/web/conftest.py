@@ -96,12 +96,19 @@ def browser() -> Iterator[Any]:
         playwright.stop()
 
 
+def free_socket() -> socket.socket:
+    """A socket bound to a free port of 127.0.0.1."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
 class LiveServer:
     """The app served by uvicorn on 127.0.0.1 in a background thread."""
 
-    def __init__(self, app: FastAPI) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
+    def __init__(self, app: FastAPI, sock: socket.socket | None = None) -> None:
+        # A socket bound beforehand lets an app be built knowing its own URL (its public URL).
+        self.sock = sock or free_socket()
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
         config = uvicorn.Config(app, log_level="warning", lifespan="off")
         self.server = uvicorn.Server(config)

@@ -1,0 +1,106 @@
+"""The volunteer's wallet end to end in Chromium: the offer QR on the volunteer's page goes into the
+demo wallet (a picture of it, as a phone would take), the wallet shows the credential in Dutch,
+the coordinator revokes it in the portal, and the wallet then shows it revoked.
+
+Two real servers on 127.0.0.1: the service (its public URL its own address, the real clock) and
+the demo wallet, which talks to the service over HTTP only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from skills_vc.api.app import create_app
+from skills_vc.services.context import utc_now
+from tests.conftest import Platform, make_settings
+from tests.web.conftest import LiveServer, free_socket
+from tests.web.helpers import Elements
+from tests.web.portal_support import PASSWORD, record_form, staff_member, token
+from wallet_demo.app import create_app as create_wallet
+from wallet_demo.config import WalletSettings
+
+WALLET_SECRET = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY"  # test vector: 32 bytes, base64url
+
+
+@pytest.fixture
+def service(db: Engine, tmp_path: Path) -> Iterator[tuple[str, Platform]]:
+    sock = free_socket()
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    app = create_app(make_settings(tmp_path, public_url=url), clock=utc_now, engine=db)
+    with TestClient(app, base_url=url) as client, LiveServer(app, sock):
+        yield url, Platform(client, utc_now)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def wallet(tmp_path: Path) -> Iterator[str]:
+    settings = WalletSettings(var_dir=tmp_path / "wallet", secret=WALLET_SECRET)
+    with LiveServer(create_wallet(settings)) as server:
+        yield server.url
+
+
+def test_offer_qr_to_wallet_then_revoked(
+    browser: Any, service: tuple[str, Platform], wallet: str, tmp_path: Path
+) -> None:
+    url, site = service
+    association = site.register("entraide-bxl")
+    staff = staff_member(site, association)
+    issued = site.client.post(
+        "/portal/record", data=record_form(csrf_token=token(site)), follow_redirects=False
+    )
+    credential_path = issued.headers["location"]
+    page_html = site.client.get(credential_path + "?lang=fr").text
+    share_link = Elements(page_html).by_id("share-url")["value"] or ""
+    assert share_link.startswith(url + "/c/")
+
+    context = browser.new_context(viewport={"width": 1000, "height": 900}, locale="fr-BE")
+    phone = browser.new_context(viewport={"width": 375, "height": 800}, locale="nl-BE", is_mobile=True)
+    try:
+        volunteer = context.new_page()
+        volunteer.goto(share_link)
+        volunteer.click("#make-offer")
+        tx_code = volunteer.inner_text("#offer-tx-code").strip()
+        assert len(tx_code) == 6 and tx_code.isdigit()
+        picture = tmp_path / "offer-qr.png"
+        volunteer.locator("#offer-qr").screenshot(path=str(picture))
+
+        holder = phone.new_page()
+        holder.goto(wallet + "/add?lang=nl")
+        holder.set_input_files("#qr-picture", str(picture))
+        holder.click("#offer-submit")
+        holder.wait_for_selector("#tx-code")
+        assert "Association entraide-bxl ASBL" in holder.inner_text("#offer-issuer")
+        holder.fill("#tx-code", tx_code)
+        holder.click("#accept-submit")
+        holder.wait_for_selector("#added")
+        status = holder.locator(".credential-status")
+        assert status.get_attribute("data-status") == "valid"
+        skills = holder.inner_text("#skills")
+        assert "beschermende kleding" in skills.lower() or "naaien" in skills.lower(), skills
+        assert holder.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+        coordinator = context.new_page()
+        coordinator.goto(url + "/portal/login?lang=fr")
+        coordinator.fill("#email", staff["email"])
+        coordinator.fill("#password", PASSWORD)
+        coordinator.locator("form [type=submit]").first.click()
+        coordinator.goto(url + credential_path)
+        coordinator.click("#step-revoke summary")
+        coordinator.fill("#reason-revoke", "attestation émise par erreur")
+        coordinator.check("#confirm-revoke")
+        coordinator.locator("#step-revoke [type=submit]").click()
+        coordinator.wait_for_selector('[data-state="revoked"]')
+
+        holder.goto(wallet + "/?lang=nl")
+        holder.locator(".check-again").first.click()
+        revoked = holder.locator(".credential-status").first
+        assert revoked.get_attribute("data-status") == "revoked"
+        assert "ingetrokken" in revoked.inner_text().lower()
+    finally:
+        context.close()
+        phone.close()
