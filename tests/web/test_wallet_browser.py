@@ -22,6 +22,7 @@ from tests.conftest import Platform, make_settings
 from tests.web.conftest import LiveServer, free_socket
 from tests.web.helpers import Elements
 from tests.web.portal_support import PASSWORD, record_form, staff_member, token
+from tests.web.test_accessibility import AXE, _violations
 from wallet_demo.app import create_app as create_wallet
 from wallet_demo.config import WalletSettings
 
@@ -45,7 +46,7 @@ def wallet(tmp_path: Path) -> Iterator[str]:
 
 
 def test_offer_qr_to_wallet_then_revoked(
-    browser: Any, service: tuple[str, Platform], wallet: str, tmp_path: Path
+    browser: Any, service: tuple[str, Platform], wallet: str, tmp_path: Path, screenshots: Path
 ) -> None:
     url, site = service
     association = site.register("entraide-bxl")
@@ -58,23 +59,31 @@ def test_offer_qr_to_wallet_then_revoked(
     share_link = Elements(page_html).by_id("share-url")["value"] or ""
     assert share_link.startswith(url + "/c/")
 
-    context = browser.new_context(viewport={"width": 1000, "height": 900}, locale="fr-BE")
-    phone = browser.new_context(viewport={"width": 375, "height": 800}, locale="nl-BE", is_mobile=True)
+    assert AXE.exists(), "axe-core is installed with the interop tools (npm ci in tests/interop)"
+    # bypass_csp lets the test inject axe-core; the pages themselves run no inline script.
+    context = browser.new_context(viewport={"width": 1000, "height": 900}, locale="fr-BE", bypass_csp=True)
+    phone = browser.new_context(
+        viewport={"width": 375, "height": 800}, locale="nl-BE", is_mobile=True, bypass_csp=True
+    )
     try:
         volunteer = context.new_page()
         volunteer.goto(share_link)
         volunteer.click("#make-offer")
         tx_code = volunteer.inner_text("#offer-tx-code").strip()
+        assert _violations(volunteer) == []
+        volunteer.locator("#wallet").screenshot(path=str(screenshots / "volunteer-wallet-offer-fr.png"))
         assert len(tx_code) == 6 and tx_code.isdigit()
         picture = tmp_path / "offer-qr.png"
         volunteer.locator("#offer-qr").screenshot(path=str(picture))
 
         holder = phone.new_page()
         holder.goto(wallet + "/add?lang=nl")
+        assert _violations(holder) == []
         holder.set_input_files("#qr-picture", str(picture))
         holder.click("#offer-submit")
         holder.wait_for_selector("#tx-code")
         assert "Association entraide-bxl ASBL" in holder.inner_text("#offer-issuer")
+        assert _violations(holder) == []
         holder.fill("#tx-code", tx_code)
         holder.click("#accept-submit")
         holder.wait_for_selector("#added")
@@ -83,6 +92,8 @@ def test_offer_qr_to_wallet_then_revoked(
         skills = holder.inner_text("#skills")
         assert "beschermende kleding" in skills.lower() or "naaien" in skills.lower(), skills
         assert holder.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert _violations(holder) == []
+        holder.screenshot(path=str(screenshots / "wallet-credential-nl.png"), full_page=True)
 
         coordinator = context.new_page()
         coordinator.goto(url + "/portal/login?lang=fr")
@@ -101,6 +112,7 @@ def test_offer_qr_to_wallet_then_revoked(
         revoked = holder.locator(".credential-status").first
         assert revoked.get_attribute("data-status") == "revoked"
         assert "ingetrokken" in revoked.inner_text().lower()
+        assert _violations(holder) == []
     finally:
         context.close()
         phone.close()
