@@ -22,6 +22,7 @@ __all__ = [
     "SecuringFormat",
     "Signer",
     "detect_format",
+    "enveloped",
     "get_format",
     "register",
 ]
@@ -122,6 +123,22 @@ class SecuringFormat(Protocol):
 
 
 FORMATS: dict[str, SecuringFormat] = {}
+
+
+def enveloped(presented: Any, prefixes: Sequence[str]) -> str | None:
+    """The secured text in a bare string (a ``data:`` prefix removed) or in an
+    ``EnvelopedVerifiableCredential`` whose id is a ``data:`` URL with one of ``prefixes``."""
+    if isinstance(presented, str):
+        text = presented.strip()
+        return next((text[len(p) :] for p in prefixes if text.startswith(p)), text)
+    if isinstance(presented, dict) and presented.get("type") in (
+        "EnvelopedVerifiableCredential",
+        ["EnvelopedVerifiableCredential"],
+    ):
+        ident = presented.get("id")
+        if isinstance(ident, str):
+            return next((ident[len(p) :] for p in prefixes if ident.startswith(p)), None)
+    return None
 
 
 def register(fmt: SecuringFormat) -> SecuringFormat:

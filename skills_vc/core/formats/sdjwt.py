@@ -13,7 +13,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from skills_vc.core.formats import KeyResolver, PassedCheck, ProofError, SecuredCredential, Signer
+from skills_vc.core.formats import (
+    KeyResolver,
+    PassedCheck,
+    ProofError,
+    SecuredCredential,
+    Signer,
+    enveloped,
+)
 from skills_vc.core.jws import (
     ALGORITHMS,
     JwsFormatError,
@@ -36,18 +43,7 @@ _JWT_CLAIMS = frozenset({"_sd_alg"})
 
 def unwrap(presented: Any) -> str | None:
     """The SD-JWT text inside an envelope or a bare string, else None."""
-    if isinstance(presented, dict) and presented.get("type") in (
-        "EnvelopedVerifiableCredential",
-        ["EnvelopedVerifiableCredential"],
-    ):
-        presented = presented.get("id")
-    if not isinstance(presented, str):
-        return None
-    text = presented.strip()
-    for prefix in ENVELOPE_PREFIXES:
-        if text.startswith(prefix):
-            return text[len(prefix) :]
-    return text
+    return enveloped(presented, ENVELOPE_PREFIXES)
 
 
 class SdJwtVc:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from skills_vc.core.formats import KeyResolver, ProofError, SecuredCredential, Signer
+from skills_vc.core.formats import KeyResolver, ProofError, SecuredCredential, Signer, enveloped
 from skills_vc.core.jws import (
     ALGORITHMS,
     JwsFormatError,
@@ -45,17 +45,7 @@ def wrap_envelope(token: str) -> dict[str, Any]:
 
 def unwrap_envelope(presented: Any) -> str | None:
     """The compact JWT inside an envelope or a bare string, else None."""
-    if isinstance(presented, str):
-        text = presented.strip()
-        return text[len(ENVELOPE_PREFIX) :] if text.startswith(ENVELOPE_PREFIX) else text
-    if isinstance(presented, dict) and presented.get("type") in (
-        "EnvelopedVerifiableCredential",
-        ["EnvelopedVerifiableCredential"],
-    ):
-        ident = presented.get("id")
-        if isinstance(ident, str) and ident.startswith(ENVELOPE_PREFIX):
-            return ident[len(ENVELOPE_PREFIX) :]
-    return None
+    return enveloped(presented, (ENVELOPE_PREFIX,))
 
 
 class VcJwt:
