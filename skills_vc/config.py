@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     access_token_ttl_seconds: int = Field(default=600, ge=30)
     nonce_ttl_seconds: int = Field(default=300, ge=30)
     tx_code_attempts: int = Field(default=5, ge=1, le=20)
+    # OpenID4VP: how long a counsellor's request waits for the wallet, and how long after it was
+    # made the request and the answer are kept before they are forgotten.
+    presentation_request_ttl_seconds: int = Field(default=600, ge=60)
+    presentation_keep_seconds: int = Field(default=1800, ge=60)
 
     @model_validator(mode="after")
     def _refuse_insecure_production(self) -> Settings:

@@ -13,6 +13,7 @@ __all__ = [
     "ConflictError",
     "ForbiddenError",
     "NotFoundError",
+    "OAuthError",
     "PayloadTooLargeError",
     "SkillsVCError",
     "TooManyAttempts",
@@ -82,3 +83,17 @@ class TooManyAttempts(SkillsVCError):
 
     code = "too_many_attempts"
     status = 429
+
+
+class OAuthError(SkillsVCError):
+    """An error of the OAuth, OpenID4VCI and OpenID4VP endpoints: ``error`` is the spec's code,
+    ``reason`` the service's finer one. The body carries both the spec's ``error_description``
+    and the service's usual ``detail``."""
+
+    status = 400
+
+    def __init__(self, error: str, reason: str, detail: str, *, status: int = 400) -> None:
+        super().__init__(
+            detail, code=error, status=status, extra={"error_description": detail, "reason": reason}
+        )
+        self.reason = reason

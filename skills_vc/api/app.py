@@ -16,6 +16,7 @@ from skills_vc.api.routes import (
     credentials,
     mapping,
     oid4vci,
+    oid4vp,
     paper,
     records,
     registry,
@@ -80,6 +81,7 @@ def create_app(
         mapping.router,
         staff.router,
         oid4vci.router,
+        oid4vp.router,
         schemas.router,
     )
     for router in routers:

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from skills_vc.errors import ConflictError, NotFoundError, SkillsVCError
+from skills_vc.errors import ConflictError, NotFoundError, OAuthError, SkillsVCError
 from skills_vc.services import associations
 from skills_vc.services.associations import issuer_url
 from skills_vc.services.context import ServiceContext
@@ -52,21 +52,6 @@ _TX_DESCRIPTION = (
     "Code à 6 chiffres reçu de l'association · 6-cijferige code van de vereniging · "
     "6-digit code from the association"
 )
-
-
-class OAuthError(SkillsVCError):
-    """An error of the OAuth / OpenID4VCI endpoints: ``error`` is the spec's code, ``reason`` ours.
-
-    The body carries both the spec's ``error_description`` and the service's usual ``detail``.
-    """
-
-    status = 400
-
-    def __init__(self, error: str, reason: str, detail: str, *, status: int = 400) -> None:
-        super().__init__(
-            detail, code=error, status=status, extra={"error_description": detail, "reason": reason}
-        )
-        self.reason = reason
 
 
 @dataclass(frozen=True)

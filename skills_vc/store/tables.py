@@ -36,6 +36,7 @@ __all__ = [
     "IssuerNonce",
     "OfferAccessToken",
     "PlatformKey",
+    "PresentationRequest",
     "SignInFailure",
     "StaffAccount",
     "StatusListDocument",
@@ -359,3 +360,24 @@ class WalletIssuance(Base):
     holder_did: Mapped[str] = mapped_column(Text)
     secured: Mapped[str] = mapped_column(Text)
     issued_at: Mapped[datetime]
+
+
+class PresentationRequest(Base):
+    """A counsellor's OpenID4VP request to a volunteer's wallet, and the answer while it is needed.
+
+    Bound to the counsellor's browser by ``viewer_hash`` (the SHA-256 of a cookie). The answer
+    (``result``) is kept only until ``forget_at``: the row is deleted then.
+    """
+
+    __tablename__ = "presentation_requests"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(64))
+    claims: Mapped[list[Any]]
+    viewer_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    forget_at: Mapped[datetime] = mapped_column(index=True)
+    answered_at: Mapped[datetime | None]
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -130,3 +130,19 @@ def disclosures_of(sd_jwt: str) -> list[str]:
 
 def rebuild(sd_jwt: str, disclosures: list[str]) -> str:
     return join(split(sd_jwt)[0], disclosures)
+
+
+def select(sd_jwt: str, names: set[str]) -> str:
+    """The SD-JWT with the skills (array elements) and the named property disclosures only."""
+    import json
+
+    from skills_vc.core.keys import b64url_decode
+
+    kept = []
+    for disclosure in disclosures_of(sd_jwt):
+        decoded = json.loads(b64url_decode(disclosure))
+        if (len(decoded) == 2 and isinstance(decoded[1], dict) and "uri" in decoded[1]) or (
+            len(decoded) == 3 and decoded[1] in names
+        ):
+            kept.append(disclosure)
+    return rebuild(sd_jwt, kept)

@@ -7,7 +7,7 @@ from fastapi import FastAPI, Request
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from skills_vc.api.pages import operator, portal, portal_auth, portal_bulk, share
+from skills_vc.api.pages import ask_wallet, operator, portal, portal_auth, portal_bulk, share
 from skills_vc.api.pages.i18n import HERE, choose_lang, environment
 from skills_vc.api.pages.routes import router
 
@@ -19,6 +19,7 @@ STATIC_DIR = HERE / "static"
 def install_pages(app: FastAPI) -> None:
     """Add the pages and their stylesheet and script (under ``/static``) to ``app``."""
     app.include_router(router)
+    app.include_router(ask_wallet.router)
     app.include_router(operator.router)
     app.include_router(portal_auth.router)
     app.include_router(portal.api_router)

@@ -103,7 +103,11 @@ class SdJwtVc:
             except SdJwtError as exc:
                 raise ProofError(exc.code, exc.detail, check=exc.check, passed=tuple(passed)) from None
             passed.append(
-                PassedCheck("key_binding", "key_binding_valid", {"aud": binding.aud, "nonce": binding.nonce})
+                PassedCheck(
+                    "key_binding",
+                    "key_binding_valid",
+                    {"aud": binding.aud, "nonce": binding.nonce, "iat": binding.iat},
+                )
             )
         exp, nbf, iat = (payload.get(claim) for claim in ("exp", "nbf", "iat"))
         return SecuredCredential(

@@ -19,6 +19,19 @@
       }
     });
   }
+  // A request to a wallet: ask the server every two seconds whether the answer came, then show it.
+  var waiting = document.querySelector("[data-status-url][data-state=pending]");
+  if (waiting) {
+    var poll = function () {
+      fetch(waiting.getAttribute("data-status-url"), {credentials: "same-origin"})
+        .then(function (response) { return response.ok ? response.json() : {state: "gone"}; })
+        .then(function (body) {
+          if (body.state === "pending") { window.setTimeout(poll, 2000); } else { window.location.reload(); }
+        })
+        .catch(function () { window.setTimeout(poll, 5000); });
+    };
+    window.setTimeout(poll, 2000);
+  }
   // The print button only makes sense with a script; without one the browser's menu prints.
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.hidden = false;
