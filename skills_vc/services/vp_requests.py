@@ -208,8 +208,9 @@ def request_object(ctx: ServiceContext, request_id: str) -> str:
         compact_json({"alg": signer.algorithm, "kid": signer.kid, "typ": "oauth-authz-req+jwt"})
     )
     algs = ["EdDSA", "ES256"]
+    # No ``iss``: OpenID4VP 1.0 says a wallet ignores it, and wallets built on oid4vc-ts refuse a
+    # request whose ``iss`` (the prefixed client id) differs from the DID of the key that signs it.
     payload = {
-        "iss": client_id(ctx),
         "client_id": client_id(ctx),
         "aud": "https://self-issued.me/v2",
         "response_type": "vp_token",
