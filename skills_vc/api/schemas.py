@@ -20,6 +20,8 @@ __all__ = [
     "IssueResponse",
     "KeyOut",
     "KeyRotation",
+    "PresentationOptionsIn",
+    "PresentationVerifyRequest",
     "RegisteredAssociation",
     "SkillIn",
     "StatusChange",
@@ -197,6 +199,21 @@ class IssueResponse(BaseModel):
 class VerifyRequest(Strict):
     verifiableCredential: dict[str, Any] | str
     options: dict[str, Any] | None = None
+
+
+class PresentationOptionsIn(BaseModel):
+    # The VC API lets verifiers ignore options they do not know (the W3C suites send some).
+    model_config = ConfigDict(extra="allow")
+    challenge: str | None = Field(default=None, description="the presentation's nonce must equal it")
+    domain: str | None = Field(default=None, description="the presentation's aud must name it")
+
+
+class PresentationVerifyRequest(Strict):
+    verifiablePresentation: Any = Field(
+        description="an EnvelopedVerifiablePresentation (vp+jwt, dc+sd-jwt), a bare vp+jwt or "
+        "SD-JWT with its KB-JWT, or a VerifiablePresentation object"
+    )
+    options: PresentationOptionsIn | None = None
 
 
 class StatusEntryIn(BaseModel):

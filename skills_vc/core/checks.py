@@ -216,6 +216,147 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "Niet gecontroleerd: zonder geldige handtekening is niets in het attest betrouwbaar.",
         "Not checked: without a valid signature nothing in the credential can be trusted.",
     ),
+    # Presentations (core/vp.py): the holder's proof, challenge, domain, credentials, holder binding.
+    "presentation_signature_valid": (
+        "La présentation est signée par la clé de son titulaire ({holder}).",
+        "De voorstelling is ondertekend met de sleutel van de houder ({holder}).",
+        "The presentation is signed by its holder's key ({holder}).",
+    ),
+    "presentation_signature_invalid": (
+        "La signature de la présentation ne correspond pas à sa clé : elle a été modifiée ou falsifiée.",
+        "De handtekening van de voorstelling klopt niet met haar sleutel: ze is gewijzigd of vervalst.",
+        "The presentation's signature does not match its key: it was altered or forged.",
+    ),
+    "presentation_malformed": (
+        "La présentation est illisible ou mal formée : {detail}",
+        "De voorstelling is onleesbaar of misvormd: {detail}",
+        "The presentation is unreadable or malformed: {detail}",
+    ),
+    "presentation_unsupported_format": (
+        "Le format de la présentation n'est pas pris en charge : {detail}",
+        "Het formaat van de voorstelling wordt niet ondersteund: {detail}",
+        "The presentation's format is not supported: {detail}",
+    ),
+    "presentation_unsecured": (
+        "La présentation ne porte aucune preuve du titulaire : rien ne montre qui la présente.",
+        "De voorstelling draagt geen bewijs van de houder: niets toont wie ze voorlegt.",
+        "The presentation carries no proof from its holder: nothing shows who presents it.",
+    ),
+    "presentation_proof_unsupported": (
+        "La preuve de la présentation est d'un type non pris en charge ({detail}) : elle ne prouve rien.",
+        "Het bewijs van de voorstelling is van een niet-ondersteund type ({detail}): het bewijst niets.",
+        "The presentation's proof is of a type not supported ({detail}): it proves nothing.",
+    ),
+    "presentation_expired": (
+        "La présentation a expiré : elle ne peut plus être acceptée.",
+        "De voorstelling is verlopen: ze kan niet meer worden aanvaard.",
+        "The presentation has expired: it can no longer be accepted.",
+    ),
+    "presentation_not_yet_valid": (
+        "La présentation est datée dans le futur : {detail}",
+        "De voorstelling is in de toekomst gedateerd: {detail}",
+        "The presentation is dated in the future: {detail}",
+    ),
+    "holder_key_unusable": (
+        "La clé du titulaire désignée par la présentation est inutilisable : {detail}",
+        "De sleutel van de houder die de voorstelling noemt, is onbruikbaar: {detail}",
+        "The holder key the presentation names cannot be used: {detail}",
+    ),
+    "key_binding_missing": (
+        "L'attestation est présentée sans preuve de détention de sa clé : rien ne montre qui la présente.",
+        "Het attest wordt voorgelegd zonder bewijs van sleutelbezit: niets toont wie het voorlegt.",
+        "The credential is presented without proof of possession of its key: nothing shows who presents it.",
+    ),
+    "skipped_after_credential_proof": (
+        "Non vérifié : la preuve de l'attestation elle-même n'est pas valable.",
+        "Niet gecontroleerd: het bewijs van het attest zelf is niet geldig.",
+        "Not checked: the credential's own proof does not hold.",
+    ),
+    "skipped_after_presentation_proof": (
+        "Non vérifié : sans preuve valable du titulaire, la présentation n'est pas digne de confiance.",
+        "Niet gecontroleerd: zonder geldig bewijs van de houder is de voorstelling niet betrouwbaar.",
+        "Not checked: without a valid proof from the holder, the presentation cannot be trusted.",
+    ),
+    "challenge_valid": (
+        "La présentation répond au défi demandé : elle a été faite pour cette vérification.",
+        "De voorstelling beantwoordt de gevraagde uitdaging: ze is voor deze controle gemaakt.",
+        "The presentation answers the challenge asked: it was made for this verification.",
+    ),
+    "challenge_mismatch": (
+        "La présentation répond à un autre défi que celui demandé : elle a pu être rejouée.",
+        "De voorstelling beantwoordt een andere uitdaging dan gevraagd: ze kan opnieuw zijn afgespeeld.",
+        "The presentation answers another challenge than the one asked: it may be replayed.",
+    ),
+    "challenge_missing": (
+        "Un défi était demandé mais la présentation n'en porte aucun.",
+        "Er werd een uitdaging gevraagd, maar de voorstelling bevat er geen.",
+        "A challenge was asked but the presentation carries none.",
+    ),
+    "challenge_not_requested": (
+        "Aucun défi n'était demandé : rien n'empêche de rejouer cette présentation.",
+        "Er werd geen uitdaging gevraagd: niets belet dat deze voorstelling opnieuw wordt afgespeeld.",
+        "No challenge was asked: nothing prevents this presentation from being replayed.",
+    ),
+    "domain_valid": (
+        "La présentation est destinée à ce vérificateur ({value}).",
+        "De voorstelling is bestemd voor deze verificateur ({value}).",
+        "The presentation is meant for this verifier ({value}).",
+    ),
+    "domain_mismatch": (
+        "La présentation est destinée à un autre vérificateur ({found}) que {expected}.",
+        "De voorstelling is bestemd voor een andere verificateur ({found}) dan {expected}.",
+        "The presentation is meant for another verifier ({found}) than {expected}.",
+    ),
+    "domain_missing": (
+        "Un domaine ({expected}) était demandé mais la présentation ne dit pas à qui elle est destinée.",
+        "Er werd een domein ({expected}) gevraagd, maar de voorstelling zegt niet voor wie ze bestemd is.",
+        "A domain ({expected}) was asked but the presentation does not say whom it is meant for.",
+    ),
+    "domain_not_requested": (
+        "Aucun domaine n'était demandé.",
+        "Er werd geen domein gevraagd.",
+        "No domain was asked.",
+    ),
+    "credentials_verified": (
+        "Les {count} attestations de la présentation sont vérifiées.",
+        "De {count} attesten van de voorstelling zijn geverifieerd.",
+        "All {count} credentials in the presentation are verified.",
+    ),
+    "credentials_none": (
+        "La présentation ne contient aucune attestation.",
+        "De voorstelling bevat geen attest.",
+        "The presentation carries no credential.",
+    ),
+    "credential_not_verified": (
+        "L'attestation n° {position} de la présentation n'est pas vérifiée (contrôle {check} : {code}).",
+        "Attest nr. {position} van de voorstelling is niet geverifieerd (controle {check}: {code}).",
+        "Credential {position} in the presentation is not verified (check {check}: {code}).",
+    ),
+    "holder_binding_valid": (
+        "Les attestations présentées sont bien celles du titulaire qui les présente ({holder}).",
+        "De voorgelegde attesten zijn wel degelijk van de houder die ze voorlegt ({holder}).",
+        "The credentials presented belong to the holder who presents them ({holder}).",
+    ),
+    "holder_not_subject": (
+        "L'attestation n° {position} n'appartient pas au titulaire qui la présente ({holder}).",
+        "Attest nr. {position} behoort niet toe aan de houder die het voorlegt ({holder}).",
+        "Credential {position} does not belong to the holder who presents it ({holder}).",
+    ),
+    "holder_mismatch": (
+        "La présentation se dit celle de {named}, mais elle est signée par {holder}.",
+        "De voorstelling zegt van {named} te zijn, maar is ondertekend door {holder}.",
+        "The presentation says it is from {named}, but {holder} signed it.",
+    ),
+    "holder_binding_no_credentials": (
+        "Aucune attestation à rattacher au titulaire.",
+        "Geen attest om aan de houder te koppelen.",
+        "No credential to bind to the holder.",
+    ),
+    "holder_binding_unproven": (
+        "Non vérifié : sans preuve du titulaire, rien ne rattache les attestations à qui les présente.",
+        "Niet gecontroleerd: zonder bewijs van de houder koppelt niets de attesten aan wie ze voorlegt.",
+        "Not checked: without a proof from the holder, nothing binds the credentials to who presents them.",
+    ),
 }
 
 _LANGS = ("fr", "nl", "en")

@@ -1,4 +1,4 @@
-"""W3C VC API (VCALM): issue, verify and update status."""
+"""W3C VC API (VCALM): issue, verify credentials and presentations, and update status."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from skills_vc.api import schemas, views
 from skills_vc.api.deps import AssociationDep, ContextDep, RemoteListsDep
 from skills_vc.core.formats.vcjwt import wrap_envelope
-from skills_vc.services import issuance, revocation, verification
+from skills_vc.services import issuance, revocation, verification, vp_verification
 
 router = APIRouter(tags=["VC API"])
 
@@ -41,6 +41,23 @@ def verify(body: schemas.VerifyRequest, ctx: ContextDep, remote: RemoteListsDep)
         **report,
     }
     return JSONResponse(body_out, status_code=400)
+
+
+@router.post(
+    "/presentations/verify",
+    responses={400: {"description": "Not verified; the body carries the full report."}},
+)
+def verify_presentation(
+    body: schemas.PresentationVerifyRequest, ctx: ContextDep, remote: RemoteListsDep
+) -> JSONResponse:
+    """Verify a presentation and every credential in it: 200 when verified, 400 with the report."""
+    given = body.options or schemas.PresentationOptionsIn()
+    options = vp_verification.PresentationOptions(challenge=given.challenge, domain=given.domain)
+    report = vp_verification.verify(ctx, body.verifiablePresentation, options, remote)
+    if report.verified:
+        return JSONResponse(report.as_dict(), status_code=200)
+    code, detail = report.error()
+    return JSONResponse({"error": code, "detail": detail, **report.as_dict()}, status_code=400)
 
 
 @router.post("/credentials/status", response_model=schemas.CredentialOut)
