@@ -196,3 +196,20 @@ def test_unreadable_input_is_a_failed_signature_check(platform: Platform, presen
 
 def _private_key_of(platform: Platform, slug: str) -> Any:
     return platform.signer(slug).key
+
+
+@pytest.mark.parametrize("contexts", [None, [], ["https://www.w3.org/2018/credentials/v1"], "not-a-list"])
+def test_an_envelope_without_the_vc2_context_is_not_read(platform: Platform, contexts: Any) -> None:
+    """An EnvelopedVerifiableCredential is a VC 2.0 credential: its first context must be VC 2.0."""
+    association = platform.register()
+    token = platform.issue(association)["jwt"]
+    envelope: dict[str, Any] = {
+        "type": "EnvelopedVerifiableCredential",
+        "id": f"data:application/vc+jwt,{token}",
+    }
+    if contexts is not None:
+        envelope["@context"] = contexts
+    status, report = platform.verify(envelope)
+    assert status == 400 and check(report, "signature")["code"] == "unsupported_format"
+    envelope["@context"] = ["https://www.w3.org/ns/credentials/v2"]
+    assert platform.verify(envelope)[0] == 200

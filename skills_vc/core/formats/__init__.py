@@ -131,9 +131,13 @@ def enveloped(presented: Any, prefixes: Sequence[str]) -> str | None:
     if isinstance(presented, str):
         text = presented.strip()
         return next((text[len(p) :] for p in prefixes if text.startswith(p)), text)
-    if isinstance(presented, dict) and presented.get("type") in (
-        "EnvelopedVerifiableCredential",
-        ["EnvelopedVerifiableCredential"],
+    contexts = presented.get("@context") if isinstance(presented, dict) else None
+    # VC 2.0: an envelope is a credential too, so its first context is the VC 2.0 one.
+    if (
+        isinstance(presented, dict)
+        and isinstance(contexts, list)
+        and contexts[:1] == ["https://www.w3.org/ns/credentials/v2"]
+        and presented.get("type") in ("EnvelopedVerifiableCredential", ["EnvelopedVerifiableCredential"])
     ):
         ident = presented.get("id")
         if isinstance(ident, str):
