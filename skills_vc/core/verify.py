@@ -16,7 +16,7 @@ from skills_vc.core.formats import KeyResolver, ProofError, SecuredCredential, d
 from skills_vc.core.formats.vcjwt import issuer_id
 from skills_vc.core.schema import SchemaViolation, validate_credential
 from skills_vc.core.status import StatusListError, bit_at, decode_list, entry_from_credential
-from skills_vc.core.tokenstatus import INVALID, SUSPENDED, VALID, value_at, verify_list
+from skills_vc.core.tokenstatus import INVALID, SUSPENDED, VALID, TokenStatusList, value_at, verify_list
 from skills_vc.core.trust import AccreditationStatus
 
 __all__ = [
@@ -57,13 +57,18 @@ class VerifiedListCache:
     """
 
     def __init__(self, max_entries: int = 256) -> None:
-        self._entries: dict[str, _VerifiedList] = {}
+        self._entries: dict[str, _VerifiedList | TokenStatusList] = {}
         self._max = max_entries
 
     def get(self, text: str) -> _VerifiedList | None:
-        return self._entries.get(text)
+        found = self._entries.get(text)
+        return found if isinstance(found, _VerifiedList) else None
 
-    def put(self, text: str, verified: _VerifiedList) -> None:
+    def get_token_list(self, text: str) -> TokenStatusList | None:
+        found = self._entries.get(text)
+        return found if isinstance(found, TokenStatusList) else None
+
+    def put(self, text: str, verified: _VerifiedList | TokenStatusList) -> None:
         if len(self._entries) >= self._max:
             self._entries.pop(next(iter(self._entries)))
         self._entries[text] = verified
@@ -177,7 +182,14 @@ def _token_status(secured: SecuredCredential, ctx: VerifyContext) -> Check:
     except StatusListUnavailable as exc:
         return Check("status", "failed", "status_unavailable", {"detail": str(exc)})
     try:
-        listed = verify_list(text, ctx.resolve_key, uri=uri, now=int(ctx.now.timestamp()))
+        cached = ctx.list_cache.get_token_list(text) if ctx.list_cache is not None else None
+        if cached is not None and cached.uri == uri:
+            listed = cached
+        else:
+            listed = verify_list(text, ctx.resolve_key, uri=uri, now=int(ctx.now.timestamp()))
+            # A list without exp is cached by its exact text, like the bitstring lists.
+            if ctx.list_cache is not None and listed.expires_at is None:
+                ctx.list_cache.put(text, listed)
         if listed.issuer != secured.issuer:
             raise StatusListError("status_list_invalid", "the list was issued by another issuer")
         value = value_at(listed.data, listed.bits, index)
