@@ -20,7 +20,7 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from bench import mapper_bench, paper_bench, portal_bench, wallet_bench
+from bench import mapper_bench, paper_bench, portal_bench, presentation_bench, wallet_bench
 from skills_vc.config import Settings
 from skills_vc.core.verify import VerifiedListCache, VerifyContext, verify_presented
 from skills_vc.services import associations, issuance, records, status_lists, verification
@@ -264,6 +264,7 @@ def main() -> None:
     sections.append(paper_bench.section())
     sections.append(portal_bench.section())
     sections.append(wallet_bench.section())
+    sections.append(presentation_bench.section())
     header = (
         "# Benchmarks\n\n"
         f"Measured by `make bench` (`python -m bench.run`) on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.\n\n"
