@@ -89,11 +89,15 @@ def create_app(
     @app.exception_handler(WalletError)
     async def wallet_error(request: Request, exc: WalletError) -> Response:
         retry = getattr(request.state, "error_page", None)
+        # Request and verifier errors carry a technical detail worth showing (who refused what).
+        detail = getattr(exc, "public_detail", None)
         if retry is None:
-            return render_error(request, exc.code, exc.status)
+            return render_error(request, exc.code, exc.status, detail=detail)
         template, context = retry
         message = error_message(exc.code, choose_lang(request))
-        return render(request, template, exc.status, error_code=exc.code, error=message, **context)
+        return render(
+            request, template, exc.status, error_code=exc.code, error=message, error_detail=detail, **context
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -158,6 +158,108 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "een nieuw aanbod als u het attest opnieuw nodig hebt.",
     ),
     "Yes, delete it": ("Oui, la supprimer", "Ja, verwijderen"),
+    # Showing a credential (OpenID4VP).
+    "Show a credential": ("Montrer une attestation", "Een attest tonen"),
+    "A counsellor asks to see a credential: scan the QR code of their request, paste its link, or choose a picture of the QR code. You will see who asks for what before anything is sent.": (
+        "Un conseiller demande à voir une attestation : scannez le code QR de sa demande, collez son lien ou choisissez une photo du code QR. Vous verrez qui demande quoi avant que quoi que ce soit ne soit envoyé.",
+        "Een consulent vraagt een attest te zien: scan de QR-code van zijn verzoek, plak de link of kies een foto van de QR-code. U ziet wie wat vraagt voordat er iets wordt verstuurd.",
+    ),
+    "The request could not be opened.": (
+        "La demande n'a pas pu être ouverte.",
+        "Het verzoek kon niet worden geopend.",
+    ),
+    "Request link": ("Lien de la demande", "Link van het verzoek"),
+    "It starts with openid4vp://": ("Il commence par openid4vp://", "Hij begint met openid4vp://"),
+    "The credential could not be shown.": (
+        "L'attestation n'a pas pu être montrée.",
+        "Het attest kon niet worden getoond.",
+    ),
+    "%(verifier)s asks for:": ("%(verifier)s demande :", "%(verifier)s vraagt:"),
+    "The request is signed by %(did)s; this wallet checked its signature.": (
+        "La demande est signée par %(did)s ; ce portefeuille a vérifié sa signature.",
+        "Het verzoek is ondertekend door %(did)s; deze portefeuille heeft de handtekening gecontroleerd.",
+    ),
+    "Your answer is sent to %(host)s.": (
+        "Votre réponse est envoyée à %(host)s.",
+        "Uw antwoord wordt naar %(host)s gestuurd.",
+    ),
+    "No credential in this wallet matches this request.": (
+        "Aucune attestation de ce portefeuille ne correspond à cette demande.",
+        "Geen enkel attest in deze portefeuille past bij dit verzoek.",
+    ),
+    "The verifier asks for a credential with: %(claims)s.": (
+        "Le vérificateur demande une attestation avec : %(claims)s.",
+        "De verificateur vraagt een attest met: %(claims)s.",
+    ),
+    "Which credential?": ("Quelle attestation ?", "Welk attest?"),
+    "The values below are those of the first credential.": (
+        "Les valeurs ci-dessous sont celles de la première attestation.",
+        "De waarden hieronder zijn die van het eerste attest.",
+    ),
+    "From your credential %(title)s": ("De votre attestation %(title)s", "Uit uw attest %(title)s"),
+    "The association has revoked %(title)s: the verifier will see it.": (
+        "L'association a révoqué %(title)s : le vérificateur le verra.",
+        "De vereniging heeft %(title)s ingetrokken: de verificateur zal het zien.",
+    ),
+    "The association has suspended %(title)s: the verifier will see it.": (
+        "L'association a suspendu %(title)s : le vérificateur le verra.",
+        "De vereniging heeft %(title)s geschorst: de verificateur zal het zien.",
+    ),
+    "What will be shown": ("Ce qui sera montré", "Wat getoond wordt"),
+    "Not in your credential.": ("Absent de votre attestation.", "Niet in uw attest."),
+    "Required by the verifier.": ("Exigé par le vérificateur.", "Vereist door de verificateur."),
+    "Always part of the credential.": (
+        "Fait toujours partie de l'attestation.",
+        "Maakt altijd deel uit van het attest.",
+    ),
+    "Optional: untick it to keep it back.": (
+        "Facultatif : décochez pour ne pas le montrer.",
+        "Optioneel: vink het uit om het niet te tonen.",
+    ),
+    "The association, the type of credential, its dates of issue and expiry, its status and this wallet's key are always part of the credential.": (
+        "L'association, le type d'attestation, ses dates de délivrance et d'expiration, son statut et la clé de ce portefeuille font toujours partie de l'attestation.",
+        "De vereniging, het soort attest, de data van uitreiking en vervaldatum, de status en de sleutel van deze portefeuille maken altijd deel uit van het attest.",
+    ),
+    "Share with %(verifier)s": ("Partager avec %(verifier)s", "Delen met %(verifier)s"),
+    "Decline": ("Refuser", "Weigeren"),
+    "You declined the request: nothing was shared.": (
+        "Vous avez refusé la demande : rien n'a été partagé.",
+        "U hebt het verzoek geweigerd: er werd niets gedeeld.",
+    ),
+    "Credential shown": ("Attestation montrée", "Attest getoond"),
+    "Sent to %(verifier)s.": ("Envoyée à %(verifier)s.", "Verstuurd naar %(verifier)s."),
+    "What was shown": ("Ce qui a été montré", "Wat getoond werd"),
+    "Continue on %(verifier)s": ("Continuer sur %(verifier)s", "Verdergaan op %(verifier)s"),
+    "See the credential": ("Voir l'attestation", "Het attest bekijken"),
+    "Sharing history": ("Historique des partages", "Geschiedenis van het delen"),
+    "Shown to %(verifier)s on %(date)s at %(time)s:": (
+        "Montrée à %(verifier)s le %(date)s à %(time)s :",
+        "Getoond aan %(verifier)s op %(date)s om %(time)s:",
+    ),
+    "(the verifier refused the answer)": (
+        "(le vérificateur a refusé la réponse)",
+        "(de verificateur weigerde het antwoord)",
+    ),
+    "Not shown to anyone yet.": ("Pas encore montrée à qui que ce soit.", "Nog aan niemand getoond."),
+    "Technical detail: %(detail)s": ("Détail technique : %(detail)s", "Technisch detail: %(detail)s"),
+    # What a verifier may ask for (claim_labels.py).
+    "The whole activity": ("Toute l'activité", "De hele activiteit"),
+    "Activity title": ("Titre de l'activité", "Titel van de activiteit"),
+    "Description of the activity": ("Description de l'activité", "Beschrijving van de activiteit"),
+    "Start date": ("Date de début", "Begindatum"),
+    "End date": ("Date de fin", "Einddatum"),
+    "Tasks": ("Tâches", "Taken"),
+    "Place": ("Lieu", "Plaats"),
+    "Language of the activity": ("Langue de l'activité", "Taal van de activiteit"),
+    "Your name and email address": ("Votre nom et votre adresse e-mail", "Uw naam en e-mailadres"),
+    "Your name": ("Votre nom", "Uw naam"),
+    "Your email address": ("Votre adresse e-mail", "Uw e-mailadres"),
+    "The association": ("L'association", "De vereniging"),
+    "Association name": ("Nom de l'association", "Naam van de vereniging"),
+    "The association's identifier": ("L'identifiant de l'association", "De identificatie van de vereniging"),
+    "Issuer": ("Émetteur", "Uitgever"),
+    "Type of credential": ("Type d'attestation", "Soort attest"),
+    "Date of issue": ("Date de délivrance", "Uitreikingsdatum"),
     # Errors.
     "Something went wrong": ("Un problème est survenu", "Er ging iets mis"),
     "Back to my credentials": ("Retour à mes attestations", "Terug naar mijn attesten"),
@@ -297,4 +399,90 @@ ERRORS: dict[str, tuple[str, str, str]] = {
         "The request could not be handled. Go back and try again.",
     ),
     "not_found": ("Cette page n'existe pas.", "Deze pagina bestaat niet.", "This page does not exist."),
+    # Presentation requests (OpenID4VP).
+    "empty_request_link": (
+        "Collez le lien de la demande ou choisissez une photo de son code QR.",
+        "Plak de link van het verzoek of kies een foto van de QR-code.",
+        "Paste the request link, or choose a picture of its QR code.",
+    ),
+    "not_a_request": (
+        "Ce n'est pas un lien de demande d'attestation. Il commence par openid4vp://",
+        "Dit is geen link van een verzoek om een attest. Hij begint met openid4vp://",
+        "This is not a credential request link. It starts with openid4vp://",
+    ),
+    "request_qr_not_found": (
+        "Aucun code QR de demande n'a été trouvé sur la photo. Prenez une photo nette du code QR entier.",
+        "Er werd geen QR-code van een verzoek op de foto gevonden. Neem een scherpe foto van de hele QR-code.",
+        "No request QR code was found in the picture. Take a sharp picture of the whole QR code.",
+    ),
+    "unsigned_request": (
+        "Cette demande n'est pas signée : impossible de vérifier qui la fait. Ce portefeuille la refuse.",
+        "Dit verzoek is niet ondertekend: er kan niet worden gecontroleerd wie het doet. Deze portefeuille weigert het.",
+        "This request is not signed, so who makes it cannot be checked. This wallet refuses it.",
+    ),
+    "unsupported_client": (
+        "Ce portefeuille ne répond qu'aux vérificateurs identifiés par un DID (did:web).",
+        "Deze portefeuille antwoordt alleen aan verificateurs die met een DID (did:web) geïdentificeerd zijn.",
+        "This wallet only answers verifiers identified by a DID (did:web).",
+    ),
+    "request_http_not_allowed": (
+        "La demande vient d'un site sans connexion sécurisée (http) ; ce portefeuille la refuse.",
+        "Het verzoek komt van een site zonder beveiligde verbinding (http); deze portefeuille weigert het.",
+        "The request comes from a site without a secure connection (http); this wallet refuses it.",
+    ),
+    "request_not_found": (
+        "Cette demande n'existe plus ou a déjà reçu une réponse. Demandez un nouveau code QR au conseiller.",
+        "Dit verzoek bestaat niet meer of werd al beantwoord. Vraag de consulent om een nieuwe QR-code.",
+        "This request no longer exists or has already been answered. Ask the counsellor for a new QR code.",
+    ),
+    "request_refused": (
+        "Le service du vérificateur a refusé de donner la demande. Demandez un nouveau code QR au conseiller.",
+        "De dienst van de verificateur weigerde het verzoek te geven. Vraag de consulent om een nieuwe QR-code.",
+        "The verifier's service refused to hand over the request. Ask the counsellor for a new QR code.",
+    ),
+    "verifier_unreachable": (
+        "Le service du vérificateur est injoignable. Vérifiez votre connexion et réessayez.",
+        "De dienst van de verificateur is onbereikbaar. Controleer uw verbinding en probeer het opnieuw.",
+        "The verifier's service cannot be reached. Check your connection and try again.",
+    ),
+    "request_unverified": (
+        "La demande n'a pas pu être vérifiée (sa signature, ou qui elle dit l'envoyer). Ce portefeuille la refuse.",
+        "Het verzoek kon niet worden gecontroleerd (de handtekening, of van wie het zegt te komen). Deze portefeuille weigert het.",
+        "The request could not be checked (its signature, or who it says it comes from). This wallet refuses it.",
+    ),
+    "request_invalid": (
+        "La demande est mal formée. Demandez un nouveau code QR au conseiller.",
+        "Het verzoek is onjuist opgesteld. Vraag de consulent om een nieuwe QR-code.",
+        "The request is malformed. Ask the counsellor for a new QR code.",
+    ),
+    "request_expired": (
+        "Cette demande a expiré. Demandez un nouveau code QR au conseiller.",
+        "Dit verzoek is verlopen. Vraag de consulent om een nieuwe QR-code.",
+        "This request has expired. Ask the counsellor for a new QR code.",
+    ),
+    "unsupported_request": (
+        "La demande utilise une forme que ce portefeuille ne gère pas.",
+        "Het verzoek gebruikt een vorm die deze portefeuille niet ondersteunt.",
+        "The request uses a form this wallet does not support.",
+    ),
+    "request_session_expired": (
+        "Cette demande n'est plus ouverte (elle a expiré ou a déjà reçu une réponse). Demandez un nouveau code QR au conseiller.",
+        "Dit verzoek is niet meer open (het is verlopen of al beantwoord). Vraag de consulent om een nieuwe QR-code.",
+        "This request is no longer open (it expired or was already answered). Ask the counsellor for a new QR code.",
+    ),
+    "no_matching_credential": (
+        "Aucune attestation de ce portefeuille ne correspond à cette demande.",
+        "Geen enkel attest in deze portefeuille past bij dit verzoek.",
+        "No credential in this wallet matches this request.",
+    ),
+    "claims_unsatisfied": (
+        "Ces choix ne suffisent pas au vérificateur : gardez cochées au moins les informations qu'il exige.",
+        "Deze keuzes volstaan niet voor de verificateur: laat ten minste de gegevens aangevinkt die hij vereist.",
+        "These choices are not enough for the verifier: keep at least the information it requires ticked.",
+    ),
+    "verifier_refused": (
+        "Le vérificateur a refusé la réponse.",
+        "De verificateur weigerde het antwoord.",
+        "The verifier refused the answer.",
+    ),
 }

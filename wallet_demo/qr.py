@@ -1,4 +1,4 @@
-"""QR codes in and out: read an offer from a picture, draw the paper QR of a credential.
+"""QR codes in and out: read an offer or a request from a picture, draw the paper QR of a credential.
 
 Pictures are decoded on the server with zxing-cpp, so a phone whose browser has no
 ``BarcodeDetector`` can still send a photo. The paper QR is drawn as inline SVG (segno) at error
@@ -16,14 +16,20 @@ from PIL import Image, UnidentifiedImageError
 
 from wallet_demo.errors import WalletError
 
-__all__ = ["MAX_PIXELS", "offer_from_picture", "qr_svg"]
+__all__ = ["LINK_PREFIXES", "MAX_PIXELS", "link_from_picture", "offer_from_picture", "qr_svg"]
 
 MAX_PIXELS = 40_000_000
-_OFFER_PREFIXES = ("openid-credential-offer:", "https://", "http://")
+# Offers and presentation requests: the wallet has one way in for both.
+LINK_PREFIXES = ("openid-credential-offer:", "openid4vp:", "https://", "http://")
 
 
 def offer_from_picture(data: bytes, *, max_bytes: int) -> str:
-    """The text of the first QR code in the picture that looks like an offer link."""
+    """The text of the first QR code in the picture that looks like an offer (or request) link."""
+    return link_from_picture(data, max_bytes=max_bytes, not_found="qr_not_found")
+
+
+def link_from_picture(data: bytes, *, max_bytes: int, not_found: str) -> str:
+    """The first QR code in the picture that is an offer or request link; ``not_found`` if none."""
     if len(data) > max_bytes:
         raise WalletError("picture_too_large", f"{len(data)} bytes", status=413)
     try:
@@ -36,9 +42,9 @@ def offer_from_picture(data: bytes, *, max_bytes: int) -> str:
         raise WalletError("unreadable_picture", f"the picture cannot be read: {exc}") from exc
     for result in results:
         text = result.text.strip()
-        if text.lower().startswith(_OFFER_PREFIXES):
+        if text.lower().startswith(LINK_PREFIXES):
             return text
-    raise WalletError("qr_not_found", f"{len(results)} barcode(s), none an offer link")
+    raise WalletError(not_found, f"{len(results)} barcode(s), none an offer or request link")
 
 
 def qr_svg(text: str, *, title: str) -> str:

@@ -73,6 +73,18 @@ class Remote:
     def post_form(self, url: str, form: dict[str, str]) -> dict[str, Any]:
         return _json_object(self._send("POST", url, data=form, headers={"Accept": "application/json"}), url)
 
+    def post_form_text(self, url: str, form: dict[str, str], accept: str) -> str:
+        return self._send("POST", url, data=form, headers={"Accept": accept}).text.strip()
+
+    def post_form_lenient(self, url: str, form: dict[str, str]) -> dict[str, Any]:
+        """POST a form; a success answer's JSON object, or ``{}`` when its body is empty or not JSON."""
+        response = self._send("POST", url, data=form, headers={"Accept": "application/json"})
+        try:
+            value = response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return {}
+        return value if isinstance(value, dict) else {}
+
     def post_json(self, url: str, body: dict[str, Any] | None, *, token: str | None = None) -> dict[str, Any]:
         headers = {"Accept": "application/json"}
         if token is not None:

@@ -66,7 +66,9 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     return response
 
 
-def render_error(request: Request, code: str, status_code: int) -> HTMLResponse:
+def render_error(request: Request, code: str, status_code: int, *, detail: str | None = None) -> HTMLResponse:
     """The error page: the message of ``code`` in the reader's language, with the right status."""
     message = error_message(code, choose_lang(request))
-    return render(request, "error.html", status_code=status_code, error_code=code, message=message)
+    return render(
+        request, "error.html", status_code=status_code, error_code=code, message=message, error_detail=detail
+    )

@@ -7,8 +7,12 @@ Tables and why they look this way:
   SD-JWT's ``jti``, the same as the vc+jwt's ``id``). ``holder_kid`` names the key it is bound to.
 * ``credentials``: each format of a card, ``raw`` exactly as issued (the SD-JWT with every
   disclosure), because presenting later means choosing disclosures from it.
-* ``presentations``: empty for now; the OpenID4VP issue records here what was shown to whom.
+* ``presentations``: what was shown to whom (OpenID4VP): the verifier's client identifier, and in
+  ``disclosed`` a JSON object with the credential query, the claims (id and path) disclosed and
+  whether the verifier accepted the answer. Deleted with its card.
 * ``pending_offers``: an offer between "who offers what" and the transaction code (one hour).
+* ``pending_requests``: a checked presentation request between "who asks for what" and the
+  volunteer's answer (until the request expires).
 """
 
 from __future__ import annotations
@@ -23,7 +27,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-__all__ = ["NewCredential", "Store", "StoredCard", "StoredCredential", "StoredKey"]
+__all__ = [
+    "NewCredential",
+    "Store",
+    "StoredCard",
+    "StoredCredential",
+    "StoredKey",
+    "StoredPresentation",
+]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS holder_keys (
@@ -60,6 +71,12 @@ CREATE TABLE IF NOT EXISTS presentations (
   disclosed TEXT NOT NULL,
   presented_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS pending_requests (
+  id TEXT PRIMARY KEY,
+  data TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS pending_offers (
   id TEXT PRIMARY KEY,
   data TEXT NOT NULL,
@@ -93,6 +110,15 @@ class StoredCard:
     paper_qr: str | None
     received_at: datetime
     credentials: tuple[StoredCredential, ...]
+
+
+@dataclass(frozen=True)
+class StoredPresentation:
+    id: int
+    card_id: str
+    verifier: str
+    disclosed: dict[str, Any]
+    presented_at: datetime
 
 
 @dataclass(frozen=True)
@@ -264,6 +290,119 @@ class Store:
         ]
 
     def delete_card(self, card_id: str) -> bool:
-        """Delete a card with its credentials (and, later, its presentation records)."""
+        """Delete a card with its credentials and its presentation records."""
         with self._connect() as conn:
             return conn.execute("DELETE FROM cards WHERE id = ?", (card_id,)).rowcount > 0
+
+    def credential_row(self, card_id: str, fmt: str) -> int | None:
+        """The row id of the card's credential in ``fmt`` (what a presentation record points to)."""
+        with self._connect() as conn:
+            row = conn.execute(
+                "SELECT id FROM credentials WHERE card_id = ? AND format = ?", (card_id, fmt)
+            ).fetchone()
+        return int(row[0]) if row else None
+
+    # Presentation requests waiting for the volunteer's answer.
+
+    def add_pending_request(
+        self, request_id: str, data: dict[str, Any], now: datetime, expires: datetime
+    ) -> None:
+        """Keep a checked request until ``expires``; expired ones are dropped meanwhile."""
+        with self._connect() as conn:
+            conn.execute("DELETE FROM pending_requests WHERE expires_at <= ?", (now.isoformat(),))
+            conn.execute(
+                "INSERT INTO pending_requests (id, data, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                (request_id, json.dumps(data), now.isoformat(), expires.isoformat()),
+            )
+
+    def pending_request(self, request_id: str, *, now: datetime) -> dict[str, Any] | None:
+        with self._connect() as conn:
+            row = conn.execute(
+                "SELECT data FROM pending_requests WHERE id = ? AND expires_at > ?",
+                (request_id, now.isoformat()),
+            ).fetchone()
+        value = json.loads(row[0]) if row else None
+        return value if isinstance(value, dict) else None
+
+    def delete_pending_request(self, request_id: str) -> None:
+        with self._connect() as conn:
+            conn.execute("DELETE FROM pending_requests WHERE id = ?", (request_id,))
+
+    def take_pending_request(self, request_id: str) -> tuple[dict[str, Any], datetime, datetime] | None:
+        """Remove a request to answer it: only one of two concurrent callers gets it.
+
+        Returns ``(data, created_at, expires_at)`` so that a failed answer can put it back.
+        """
+        with self._connect() as conn:
+            row = conn.execute(
+                "SELECT data, created_at, expires_at FROM pending_requests WHERE id = ?", (request_id,)
+            ).fetchone()
+            if row is None:
+                return None
+            if conn.execute("DELETE FROM pending_requests WHERE id = ?", (request_id,)).rowcount != 1:
+                return None
+        return json.loads(row[0]), datetime.fromisoformat(row[1]), datetime.fromisoformat(row[2])
+
+    def restore_pending_request(
+        self, request_id: str, taken: tuple[dict[str, Any], datetime, datetime]
+    ) -> None:
+        data, created, expires = taken
+        with self._connect() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO pending_requests (id, data, created_at, expires_at)"
+                " VALUES (?, ?, ?, ?)",
+                (request_id, json.dumps(data), created.isoformat(), expires.isoformat()),
+            )
+
+    # What was shown to whom.
+
+    def add_presentation(
+        self,
+        card_id: str,
+        credential_row: int | None,
+        verifier: str,
+        disclosed: dict[str, Any],
+        now: datetime,
+    ) -> int:
+        with self._connect() as conn:
+            cursor = conn.execute(
+                "INSERT INTO presentations (card_id, credential_row, verifier, disclosed, presented_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (card_id, credential_row, verifier, json.dumps(disclosed), now.isoformat()),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def presentation(self, presentation_id: int) -> StoredPresentation | None:
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT id, card_id, verifier, disclosed, presented_at FROM presentations WHERE id = ?",
+                (presentation_id,),
+            ).fetchall()
+        found = self._presentations(rows)
+        return found[0] if found else None
+
+    def presentations(self, card_id: str) -> list[StoredPresentation]:
+        """The card's presentations, newest first."""
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT id, card_id, verifier, disclosed, presented_at FROM presentations WHERE card_id = ?"
+                " ORDER BY presented_at DESC, id DESC",
+                (card_id,),
+            ).fetchall()
+        return self._presentations(rows)
+
+    @staticmethod
+    def _presentations(rows: list[sqlite3.Row]) -> list[StoredPresentation]:
+        found = []
+        for row in rows:
+            disclosed = json.loads(row[3])
+            found.append(
+                StoredPresentation(
+                    id=row[0],
+                    card_id=row[1],
+                    verifier=row[2],
+                    disclosed=disclosed if isinstance(disclosed, dict) else {},
+                    presented_at=datetime.fromisoformat(row[4]),
+                )
+            )
+        return found

@@ -4,32 +4,61 @@ Credentials are checked before they are kept: the issuer's signature (keys from 
 metadata or DID document), the SD-JWT's disclosures, and that the credential is bound to this
 wallet's key. A credential that fails is not stored, so the list never shows something the
 wallet could not stand behind.
+
+Presenting (OpenID4VP) is two steps because the volunteer decides in between: :meth:`open_request`
+fetches and checks the verifier's signed request and keeps it; :meth:`share` builds the
+presentations of the claims the volunteer agreed to, posts them and records what was shown to whom.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from datetime import datetime, timedelta
-from typing import Any
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from wallet_demo.cards import credential_id, format_kind
 from wallet_demo.config import WalletSettings
+from wallet_demo.dcql import parse_dcql
 from wallet_demo.errors import WalletError
 from wallet_demo.issuance import Issued, ResolvedOffer, redeem, resolve_offer
 from wallet_demo.issuer_keys import IssuerKeyError, IssuerKeys
 from wallet_demo.jose import JoseError, json_b64, jwk_thumbprint, read_jws
-from wallet_demo.keys import HolderKey, generate, seal, unseal
+from wallet_demo.keys import HolderKey, KeyType, generate, seal, unseal
 from wallet_demo.offers import parse_link, parse_offer
+from wallet_demo.openid4vp import (
+    VerifiedRequest,
+    VerifierAnswerError,
+    fetch_request_object,
+    parse_request_link,
+    resolver,
+    send_decline,
+    send_response,
+    verify_request,
+)
+from wallet_demo.presenting import disclosures_for, presentation
 from wallet_demo.remote import Remote
 from wallet_demo.sdjwt import SdJwtError, parse_sd_jwt
+from wallet_demo.sharing import Matched, disclosed_claims, match_request, sd_jwt_of
 from wallet_demo.status_check import CardStatus, StatusChecker
-from wallet_demo.store import NewCredential, Store, StoredCard
+from wallet_demo.store import NewCredential, Store, StoredCard, StoredPresentation
 
-__all__ = ["Wallet"]
+__all__ = ["Shared", "Wallet"]
 
 _PENDING = timedelta(hours=1)
+# How long a checked request stays open when it says nothing shorter (its own ``exp``).
+_REQUEST_OPEN = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Shared:
+    """What :meth:`Wallet.share` did: the first record, and where the verifier sends the browser."""
+
+    presentation_id: int
+    card_id: str
+    redirect_uri: str | None
 
 
 class Wallet:
@@ -167,6 +196,163 @@ class Wallet:
 
     def status(self, card: StoredCard, *, fresh: bool = False) -> CardStatus:
         return self.checker.check(card, fresh=fresh)
+
+    # Presentations (OpenID4VP 1.0).
+
+    def key_for(self, kid: str) -> HolderKey:
+        """The holder key ``kid`` (the one a credential is bound to)."""
+        stored = self.store.key(kid)
+        if stored is None:
+            raise WalletError("wallet_key", f"no holder key {kid}", status=500)
+        return unseal(stored.sealed, self._secret, stored.kid, cast(KeyType, stored.key_type))
+
+    def open_request(self, link_text: str) -> str:
+        """Read the link, fetch and check the signed request, keep it; returns its id here."""
+        allow_http = self.settings.allow_http_issuers
+        link = parse_request_link(link_text, allow_http=allow_http)
+        jwt = fetch_request_object(self.remote, link)
+        scheme = self.settings.service_scheme or urlsplit(link.request_uri or "").scheme or "https"
+        now = self.clock()
+        request = verify_request(
+            jwt, link, resolve=resolver(self.remote, scheme), now=int(now.timestamp()), allow_http=allow_http
+        )
+        expires = now + _REQUEST_OPEN
+        if request.expires_at is not None:
+            expires = min(expires, datetime.fromtimestamp(request.expires_at, UTC))
+        request_id = secrets.token_urlsafe(16)
+        data = {
+            "client_id": request.client_id,
+            "did": request.did,
+            "response_uri": request.response_uri,
+            "nonce": request.nonce,
+            "state": request.state,
+            "expires_at": request.expires_at,
+            "payload": request.payload,
+        }
+        self.store.add_pending_request(request_id, data, now, expires)
+        return request_id
+
+    def presentation_request(self, request_id: str) -> VerifiedRequest:
+        """A request opened earlier and still open, or ``request_session_expired``."""
+        data = self.store.pending_request(request_id, now=self.clock())
+        if data is None:
+            raise WalletError("request_session_expired", f"no open request {request_id}", status=404)
+        return VerifiedRequest(
+            client_id=data["client_id"],
+            did=data["did"],
+            response_uri=data["response_uri"],
+            nonce=data["nonce"],
+            state=data["state"],
+            expires_at=data["expires_at"],
+            dcql=parse_dcql(data["payload"]["dcql_query"]),
+            payload=data["payload"],
+        )
+
+    def match(self, request: VerifiedRequest) -> Matched:
+        return match_request(request, self.cards())
+
+    def share(self, request_id: str, ticked: dict[str, set[str]], chosen_cards: dict[str, str]) -> Shared:
+        """Present the ticked claims (plus the required ones) to the verifier, and record it.
+
+        ``ticked`` maps a credential query id to the claim ids the volunteer left ticked,
+        ``chosen_cards`` a query id to the card chosen when several could answer.
+        """
+        request = self.presentation_request(request_id)
+        matched = self.match(request)
+        if not matched.can_answer:
+            raise WalletError("no_matching_credential", "no credential answers the request", status=409)
+        now = self.clock()
+        vp_token: dict[str, list[str]] = {}
+        records: list[tuple[StoredCard, str, dict[str, Any]]] = []
+        for answer in matched.answers:
+            query = answer.query
+            wanted = chosen_cards.get(query.id)
+            card = next((c for c in answer.cards if c.id == wanted), answer.cards[0])
+            found = sd_jwt_of(card)
+            assert found is not None  # the card matched, so it has a readable SD-JWT
+            credential, sd = found
+            claim_ids = disclosed_claims(query, sd, ticked.get(query.id, set()))
+            if claim_ids is None:
+                raise WalletError("claims_unsatisfied", f"{query.id}: the choice satisfies no claim set")
+            ordered = [c for c in query.claims if c.id in claim_ids]
+            disclosures = disclosures_for(sd, [c.path for c in ordered])
+            assert disclosures is not None  # every claim of the set is available
+            holder = self.key_for(card.holder_kid)
+            cnf = sd.claims.get("cnf")
+            if (
+                not isinstance(cnf, dict)
+                or not isinstance(cnf.get("jwk"), dict)
+                or jwk_thumbprint(cnf["jwk"]) != holder.kid
+            ):
+                raise WalletError(
+                    "wallet_key", "the credential is not bound to the key the wallet holds", status=500
+                )
+            vp_token[query.id] = [
+                presentation(
+                    sd,
+                    disclosures,
+                    holder,
+                    audience=request.client_id,
+                    nonce=request.nonce,
+                    now=int(now.timestamp()),
+                )
+            ]
+            disclosed = {
+                "query": query.id,
+                "verifier_host": request.verifier,
+                "claims": [{"id": c.id, "path": list(c.path)} for c in ordered],
+                "format": credential.format,
+            }
+            records.append((card, credential.format, disclosed))
+        # Taken before sending, so a second click sends nothing; put back if the answer fails.
+        taken = self.store.take_pending_request(request_id)
+        if taken is None:
+            raise WalletError(
+                "request_session_expired", f"request {request_id} is being answered", status=409
+            )
+        allow_http = self.settings.allow_http_issuers
+        try:
+            redirect = send_response(self.remote, request, vp_token, allow_http=allow_http)
+        except VerifierAnswerError:
+            self.store.restore_pending_request(request_id, taken)
+            self._record(records, request, accepted=False, redirect=None)  # the verifier has it all the same
+            raise
+        except Exception:
+            self.store.restore_pending_request(request_id, taken)
+            raise
+        ids = self._record(records, request, accepted=True, redirect=redirect)
+        return Shared(ids[0], records[0][0].id, redirect)
+
+    def _record(
+        self,
+        records: list[tuple[StoredCard, str, dict[str, Any]]],
+        request: VerifiedRequest,
+        *,
+        accepted: bool,
+        redirect: str | None,
+    ) -> list[int]:
+        now = self.clock()
+        ids = []
+        for card, fmt, disclosed in records:
+            row = self.store.credential_row(card.id, fmt)
+            entry = {**disclosed, "accepted": accepted, "redirect_uri": redirect}
+            ids.append(self.store.add_presentation(card.id, row, request.client_id, entry, now))
+        return ids
+
+    def decline(self, request_id: str) -> None:
+        """Tell the verifier the volunteer said no, and forget the request."""
+        request = self.presentation_request(request_id)
+        send_decline(self.remote, request, allow_http=self.settings.allow_http_issuers)
+        self.store.delete_pending_request(request_id)
+
+    def presentations(self, card_id: str) -> list[StoredPresentation]:
+        return self.store.presentations(card_id)
+
+    def presented(self, presentation_id: int) -> StoredPresentation:
+        found = self.store.presentation(presentation_id)
+        if found is None:
+            raise WalletError("not_found", f"no presentation {presentation_id}", status=404)
+        return found
 
 
 def _check_sd_jwt(keys: IssuerKeys, raw: str, issuer: str, holder: HolderKey) -> None:

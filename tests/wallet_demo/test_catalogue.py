@@ -14,11 +14,11 @@ from wallet_demo.i18n import error_message, translator
 PACKAGE = Path(__file__).resolve().parents[2] / "wallet_demo"
 # ``_("…")`` in templates, ``translator(lang)("…")`` in Python.
 _CALL = re.compile(r"""(?:(?<![\w.])_|translator\(\w+\))\(\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)')""")
-_CODE = re.compile(r"""(?:WalletError|OfferError)\(\s*"(\w+)\"""")
+_CODE = re.compile(r"""(?:WalletError|OfferError|RequestError)\(\s*"(\w+)\"""")
 
 
 def _sources() -> list[Path]:
-    return [*PACKAGE.glob("templates/*.html"), PACKAGE / "pages.py"]
+    return [*PACKAGE.glob("templates/*.html"), PACKAGE / "pages.py", PACKAGE / "claim_labels.py"]
 
 
 def test_every_shown_text_is_translated() -> None:
@@ -36,6 +36,7 @@ def test_every_shown_text_is_translated() -> None:
 def test_every_error_code_has_a_message_in_three_languages() -> None:
     codes = {code for path in PACKAGE.glob("*.py") for code in _CODE.findall(path.read_text())}
     codes |= {"wrong_tx_code", "offer_expired", "offer_used", "offer_locked", "offer_not_found", "not_found"}
+    codes |= {"request_qr_not_found", "request_not_found", "request_refused", "verifier_refused"}
     assert codes - set(ERRORS) == set()
     for code in ERRORS:
         assert len({error_message(code, lang) for lang in ("fr", "nl", "en")}) == 3

@@ -180,3 +180,100 @@ def test_offer_to_wallet_then_revocation(world: World) -> None:
     world.served.stop()  # the service goes away: the wallet says it does not know, never "valid"
     gone = wallet.post("/check", data={"csrf_token": _token(wallet), "card_id": card_id})
     assert gone.status_code == 200 and _statuses(gone) == ["unknown"]
+
+
+# Presenting (OpenID4VP 1.0): the counsellor's verify page asks, the wallet answers.
+
+
+def _receive(world: World) -> str:
+    """Issue the world's credential into the wallet; its card id."""
+    offer = _offer(world)
+    wallet = world.wallet
+    page = wallet.post("/offers", data={"csrf_token": _token(wallet), "offer_link": offer["offer_link"]})
+    action = re.search(r'action="(/offers/[^"]+)"', page.text)
+    assert action, page.text
+    card = wallet.post(action.group(1), data={"csrf_token": _token(wallet), "tx_code": offer["tx_code"]})
+    assert 'id="added"' in card.text, html.unescape(card.text)
+    found = re.search(r'<article class="credential-detail" data-credential-id="([^"]+)"', card.text)
+    assert found
+    return found.group(1)
+
+
+def _ask(world: World, claims: list[str]) -> tuple[str, str]:
+    """The counsellor asks on the verify page: (the page's path, the openid4vp link it shows)."""
+    made = world.service.client.post("/verify/wallet", data={"claims": claims}, follow_redirects=False)
+    assert made.status_code == 303, made.text
+    path = made.headers["location"]
+    waiting = world.service.client.get(path)  # the counsellor's browser, with its cookie
+    assert waiting.status_code == 200, waiting.text
+    link = re.search(r'id="request-link" href="([^"]+)"', waiting.text)
+    assert link, waiting.text
+    return path, html.unescape(link.group(1))
+
+
+def _state(world: World, path: str) -> str:
+    response = world.service.client.get(f"{path}/status")
+    assert response.status_code == 200, response.text
+    return str(response.json()["state"])
+
+
+def _boxes(page: httpx.Response) -> dict[str, str]:
+    tags = re.findall(r'<input type="checkbox" class="claim-choice"[^>]*>', page.text)
+    return {re.search(r'data-claim-id="([^"]+)"', t).group(1): t for t in tags}  # type: ignore[union-attr]
+
+
+def test_counsellor_asks_and_the_volunteer_keeps_the_name_back(world: World) -> None:
+    card_id = _receive(world)
+    path, link = _ask(world, ["name", "start", "end"])
+    assert link.startswith("openid4vp://?client_id=decentralized_identifier%3Adid%3Aweb%3A")
+    assert _state(world, path) == "pending"
+    host = world.url.removeprefix("http://")
+
+    wallet = world.wallet
+    page = wallet.get("/present", params={"request": link})  # the same-device link of the wallet
+    assert page.status_code == 200, html.unescape(page.text)
+    assert f"{host} demande :" in html.unescape(page.text)
+    boxes = _boxes(page)
+    assert list(boxes) == ["skills", "activity", "role", "name", "start", "end"]
+    assert all(" disabled" in boxes[c] for c in ("skills", "activity", "role"))
+    assert all(" disabled" not in boxes[c] and " checked" in boxes[c] for c in ("name", "start", "end"))
+
+    action = re.search(r'action="(/present/[^"/]+)" id="share-form"', page.text)
+    assert action
+    values = re.findall(r'name="(claim|card)" value="([^"]+)"', page.text)
+    form = {
+        "csrf_token": _token(wallet),
+        "card": [v for n, v in values if n == "card"],
+        "claim": [v for n, v in values if n == "claim" and v.split("/")[1] in ("start", "end")],
+    }
+    done = wallet.post(action.group(1), data=form)
+    assert done.status_code == 200, html.unescape(done.text)
+    assert 'id="presented"' in done.text and f"Envoyée à {host}." in html.unescape(done.text)
+
+    assert _state(world, path) == "answered"
+    result = world.service.client.get(path)
+    assert 'data-verdict="verified"' in result.text, html.unescape(result.text)
+    for claim in ("skills", "activity", "role", "start", "end"):
+        assert f'data-claim="{claim}" data-disclosed="yes"' in result.text
+    assert 'data-claim="name" data-disclosed="no"' in result.text
+    assert "Aïcha Benali" not in html.unescape(result.text)
+    assert re.search(r'data-check="key_binding" data-status="passed"', result.text)
+
+    card = html.unescape(wallet.get(f"/credentials/{card_id}").text)
+    assert f"Montrée à {host} le" in card
+    assert "Aptitudes, Titre de l'activité, Rôle, Date de début, Date de fin" in card
+
+    again = wallet.get("/present", params={"request": link})  # answered: the service closed it
+    assert again.status_code == 410 and "déjà reçu une réponse" in html.unescape(again.text)
+
+
+def test_the_volunteer_declines(world: World) -> None:
+    _receive(world)
+    path, link = _ask(world, ["name"])
+    wallet = world.wallet
+    page = wallet.get("/present", params={"request": link, "lang": "en"})
+    action = re.search(r'action="(/present/[^"]+/decline)"', page.text)
+    assert action, page.text
+    home = wallet.post(action.group(1), data={"csrf_token": _token(wallet)})
+    assert home.status_code == 200 and 'id="declined"' in home.text
+    assert _state(world, path) == "declined"

@@ -1,11 +1,13 @@
-// Scans an offer's QR code with the camera where the browser can (getUserMedia + BarcodeDetector),
-// fills the link field and submits the form. Without either, the page works as it is: paste the
+// Scans a QR code (an offer or a presentation request) with the camera where the browser can
+// (getUserMedia + BarcodeDetector), fills the link field and submits the form. The box names its
+// form and field (data-form, data-field). Without a camera the page works as it is: paste the
 // link or choose a picture of the QR code (decoded by the wallet itself).
 (function () {
   "use strict";
   var box = document.getElementById("scan");
-  var form = document.getElementById("offer-form");
-  var field = document.getElementById("offer-link");
+  if (!box) { return; }
+  var form = document.getElementById(box.getAttribute("data-form") || "offer-form");
+  var field = document.getElementById(box.getAttribute("data-field") || "offer-link");
   if (!box || !form || !field) { return; }
   var media = navigator.mediaDevices;
   if (!("BarcodeDetector" in window) || !media || !media.getUserMedia) { return; }
@@ -28,7 +30,7 @@
   }
 
   function looksLikeOffer(text) {
-    return /^(openid-credential-offer:|https?:\/\/)/i.test(text);
+    return /^(openid-credential-offer:|openid4vp:|https?:\/\/)/i.test(text);
   }
 
   function scan(detector) {
