@@ -116,3 +116,71 @@ def test_offer_qr_to_wallet_then_revoked(
     finally:
         context.close()
         phone.close()
+
+
+def test_counsellor_asks_the_wallet_and_sees_only_what_was_shown(
+    browser: Any, service: tuple[str, Platform], wallet: str, tmp_path: Path, screenshots: Path
+) -> None:
+    """The counsellor's QR code → the demo wallet (a picture of it) → the volunteer unticks the name
+    → the counsellor's page shows the verified skills in Dutch, and that the name was kept back."""
+    url, site = service
+    association = site.register("entraide-bxl")
+    staff_member(site, association)
+    issued = site.client.post(
+        "/portal/record", data=record_form(csrf_token=token(site)), follow_redirects=False
+    )
+    credential_id = issued.headers["location"].rsplit("/", 1)[1]
+    offer = site.client.post(f"/credentials/{credential_id}/offers", headers=association["headers"]).json()
+
+    counsellor_context = browser.new_context(
+        viewport={"width": 1000, "height": 900}, locale="nl-BE", bypass_csp=True
+    )
+    phone = browser.new_context(
+        viewport={"width": 375, "height": 800}, locale="nl-BE", is_mobile=True, bypass_csp=True
+    )
+    try:
+        holder = phone.new_page()
+        holder.goto(wallet + "/add?lang=nl")
+        holder.fill("#offer-link", offer["offer_link"])
+        holder.click("#offer-submit")
+        holder.fill("#tx-code", offer["tx_code"])
+        holder.click("#accept-submit")
+        holder.wait_for_selector("#added")
+
+        counsellor = counsellor_context.new_page()
+        counsellor.goto(url + "/verify?lang=nl")
+        assert counsellor.is_checked("#ask-name") and counsellor.is_checked("#ask-dates-start")
+        counsellor.click("#ask-submit")
+        counsellor.wait_for_selector("#request-qr")
+        assert _violations(counsellor) == []
+        picture = tmp_path / "request-qr.png"
+        counsellor.locator("#request-qr").screenshot(path=str(picture))
+
+        holder.goto(wallet + "/present?lang=nl")
+        holder.set_input_files("#request-qr-picture", str(picture))
+        holder.click("#present-submit")
+        holder.wait_for_selector("#share-submit")
+        assert _violations(holder) == []
+        name = holder.locator('.claim-choice[data-claim-id="name"]')
+        name.uncheck()
+        assert not holder.locator('.claim-choice[data-claim-id="skills"]').is_enabled()
+        holder.click("#share-submit")
+        holder.wait_for_selector("#presented")
+
+        # The counsellor's page asks every two seconds and then shows the answer by itself.
+        counsellor.wait_for_selector("[data-verdict]", timeout=20_000)
+        assert counsellor.get_attribute("[data-verdict]", "data-verdict") == "verified"
+        assert counsellor.get_attribute('[data-claim="name"]', "data-disclosed") == "no"
+        assert counsellor.get_attribute('[data-claim="start"]', "data-disclosed") == "yes"
+        text = counsellor.inner_text("main")
+        assert "Aïcha Benali" not in text and "Niet getoond door de vrijwilliger" in text
+        assert "Couturière bénévole" in text
+        assert _violations(counsellor) == []
+        counsellor.screenshot(path=str(screenshots / "counsellor-wallet-answer-nl.png"), full_page=True)
+
+        holder.goto(wallet + "/?lang=nl")
+        holder.click("[data-credential-id] a")
+        assert "127.0.0.1" in holder.inner_text("#presentations")
+    finally:
+        counsellor_context.close()
+        phone.close()
