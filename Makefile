@@ -24,7 +24,7 @@ interop-deps: $(NODE_STAMP)
 ## Installs into .venv, migrates, seeds demo data and serves on http://127.0.0.1:8000 (SQLite).
 run: $(STAMP)
 	$(BIN)/skills-vc demo
-	$(BIN)/skills-vc serve --host 127.0.0.1 --port 8000
+	SKILLS_VC_DEMO_WALLET_URL=http://127.0.0.1:8001 $(BIN)/skills-vc serve --host 127.0.0.1 --port 8000
 
 ## The demo holder wallet (its own SQLite file in var/), on http://127.0.0.1:8001; run it beside `make run`.
 wallet: $(STAMP)

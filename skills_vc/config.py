@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     # made the request and the answer are kept before they are forgotten.
     presentation_request_ttl_seconds: int = Field(default=600, ge=60)
     presentation_keep_seconds: int = Field(default=1800, ge=60)
+    # The demo wallet (``make wallet``), when pages should link to it for a wallet on the same
+    # device: it registers no openid4vp:// or openid-credential-offer:// handler. ``make run`` sets it.
+    demo_wallet_url: str | None = None
 
     @model_validator(mode="after")
     def _refuse_insecure_production(self) -> Settings:

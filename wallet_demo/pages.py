@@ -67,8 +67,10 @@ def home(request: Request, wallet: WalletDep, done: str | None = None) -> HTMLRe
 
 
 @router.get("/add", response_class=HTMLResponse)
-def add_form(request: Request) -> HTMLResponse:
-    return render(request, "add.html", nav="add", link="")
+def add_form(request: Request, offer: Annotated[str, Query(max_length=4000)] = "") -> HTMLResponse:
+    """The "Add a credential" page; ``?offer=<link>`` fills the link in (an issuer's page on the
+    same device links here, since the wallet registers no openid-credential-offer:// handler)."""
+    return render(request, "add.html", nav="add", link=offer.strip())
 
 
 def _is_request(link: str) -> bool:

@@ -291,3 +291,11 @@ def test_plain_http_refused_when_the_setting_says_so(tmp_path: object, issuer: F
         page = paste(client, "openid-credential-offer://?credential_offer_uri=http%3A%2F%2Fissuer.test%2Fo")
         assert page.status_code == 400 and "connexion sécurisée" in words(page)
         assert paste(client).status_code == 200  # https is fine
+
+
+def test_an_issuers_page_on_the_same_device_fills_the_offer_in(wallet_client: TestClient) -> None:
+    link = "openid-credential-offer://?credential_offer_uri=https%3A%2F%2Fissuer.example%2Foffers%2F1"
+    page = wallet_client.get("/add", params={"offer": link})
+    assert page.status_code == 200
+    field = re.search(r'<input[^>]*id="offer-link"[^>]*value="([^"]*)"', page.text)
+    assert field is not None and html.unescape(field.group(1)) == link

@@ -93,3 +93,29 @@ def test_the_volunteer_makes_an_offer_from_their_link(site: Platform, coordinato
     suspended = site.client.post(share + "/wallet")
     assert suspended.status_code == 409 and 'data-error="credential_suspended"' in suspended.text
     assert 'id="make-offer"' not in site.client.get(share).text
+
+
+def test_pages_link_to_the_demo_wallet_when_one_is_configured(db: Any, clock: Any, tmp_path: Any) -> None:
+    """``SKILLS_VC_DEMO_WALLET_URL`` (set by make run): the offer and the counsellor's request also
+    open in the demo wallet on the same device, which registers no URL scheme."""
+    from urllib.parse import parse_qs
+
+    from fastapi.testclient import TestClient
+
+    from tests.web.conftest import web_app
+
+    app = web_app(db, clock, tmp_path, demo_wallet_url="http://127.0.0.1:8001")
+    with TestClient(app, base_url="https://testserver") as client:
+        site = Platform(client, clock)
+        staff_member(site, site.register("entraide-bxl"))
+        credential_id = _issue(site)
+        made = client.post(
+            f"/portal/credentials/{credential_id}/wallet-offer", data={"csrf_token": token(site)}
+        )
+        demo = Elements(made.text).by_id("demo-wallet-offer")["href"] or ""
+        link, _ = _offer_on(made.text)
+        assert demo.startswith("http://127.0.0.1:8001/add?offer=")
+        assert parse_qs(urlsplit(demo).query)["offer"] == [link]
+        asked = client.post("/verify/wallet", data={"claims": ["name"]})
+        request_link = Elements(asked.text).by_id("demo-wallet-link")["href"] or ""
+        assert request_link.startswith("http://127.0.0.1:8001/present?request=openid4vp")

@@ -61,8 +61,15 @@ def _page(request: Request, ctx: ServiceContext, request_id: str) -> HTMLRespons
     answer = vp_requests.read_answer(ctx, request_id, request.cookies.get(_COOKIE))
     if answer.report is None:
         qr = segno.make(answer.link, error="m").svg_data_uri(scale=4, border=2)
+        demo = ctx.settings.demo_wallet_url
+        demo_link = f"{demo.rstrip('/')}/present?request={quote(answer.link, safe='')}" if demo else None
         return render(
-            request, "ask_wallet.html", answer=answer, qr=qr, status_url=f"{BASE}/{answer.id}/status"
+            request,
+            "ask_wallet.html",
+            answer=answer,
+            qr=qr,
+            status_url=f"{BASE}/{answer.id}/status",
+            demo_link=demo_link,
         )
     view = presentation.present(ctx, answer.report, lang)
     export = orjson.dumps(

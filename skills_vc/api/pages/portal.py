@@ -479,7 +479,7 @@ def wallet_offer(request: Request, credential_id: str, ctx: ContextDep, user: St
     association = association_of(ctx, user)
     offer = wallet_offers.create_offer(ctx, association, credential_id, actor=f"staff:{user.staff_id}")
     row = revocation.get_credential(ctx, association, credential_id)
-    return _show_credential(request, ctx, user, row, offer_view(offer))
+    return _show_credential(request, ctx, user, row, offer_view(offer, ctx.settings.demo_wallet_url))
 
 
 @router.post(HOME + "/credentials/{credential_id}/status", response_model=None)

@@ -112,7 +112,7 @@ def wallet_offer(request: Request, token: str, ctx: ContextDep) -> HTMLResponse:
     """
     row, association = _load(ctx, request, token)
     offer = wallet_offers.create_offer(ctx, association, row.id, actor="volunteer-link")
-    return _holder_page(request, token, ctx, offer_view(offer))
+    return _holder_page(request, token, ctx, offer_view(offer, ctx.settings.demo_wallet_url))
 
 
 def _holder_page(request: Request, token: str, ctx: ServiceContext, offer: OfferView | None) -> HTMLResponse:

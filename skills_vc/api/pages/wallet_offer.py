@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote
 
 import segno
 
@@ -19,9 +20,15 @@ class OfferView:
     tx_code: str
     expires_at: datetime
     qr: str  # a data: URI of the QR's SVG
+    demo_link: str | None = None  # the same offer in the demo wallet, when one is configured
 
 
-def offer_view(offer: NewOffer) -> OfferView:
+def offer_view(offer: NewOffer, demo_wallet_url: str | None = None) -> OfferView:
     """What the page shows; the QR holds only the offer link, never the transaction code."""
     qr = segno.make(offer.offer_link, error="m").svg_data_uri(scale=4, border=2)
-    return OfferView(offer.offer_id, offer.offer_link, offer.tx_code, offer.expires_at, qr)
+    demo = (
+        f"{demo_wallet_url.rstrip('/')}/add?offer={quote(offer.offer_link, safe='')}"
+        if demo_wallet_url
+        else None
+    )
+    return OfferView(offer.offer_id, offer.offer_link, offer.tx_code, offer.expires_at, qr, demo)
