@@ -14,7 +14,7 @@ from skills_vc.cli_mapper import map_command
 from skills_vc.cli_paper import certificate_command, trust_list_export, verify_qr
 from skills_vc.cli_staff import staff_app
 from skills_vc.cli_support import command_context, fail
-from skills_vc.config import get_settings, load_operator_key
+from skills_vc.config import get_settings, load_master_key, load_operator_key
 from skills_vc.errors import ValidationFailed
 from skills_vc.services import associations, demo, issuance, revocation, verification
 from skills_vc.store.migrate import upgrade
@@ -41,15 +41,46 @@ def migrate() -> None:
 
 
 @app.command()
-def serve(host: str = "127.0.0.1", port: int = 8000, migrate_first: bool = True) -> None:
-    """Serve the API (OpenAPI at /docs)."""
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    migrate_first: Annotated[
+        bool, typer.Option(help="migrate the database once, before any worker starts")
+    ] = True,
+    workers: Annotated[int, typer.Option(min=1, help="worker processes; several want PostgreSQL")] = 1,
+    timeout_graceful_shutdown: Annotated[
+        int, typer.Option(min=0, help="seconds in-flight requests get to finish after SIGTERM")
+    ] = 30,
+    access_log: Annotated[
+        bool,
+        typer.Option(
+            "--access-log/--no-access-log",
+            help="log every request line; volunteers' link tokens are in /c/<token> paths, so an"
+            " access log holds them: --no-access-log keeps them out of the logs",
+        ),
+    ] = True,
+) -> None:
+    """Serve the API (OpenAPI at /docs, probes at /healthz and /readyz)."""
     import uvicorn
 
+    settings = get_settings()
     if migrate_first:
         _migrate()
-    from skills_vc.api.app import create_app
-
-    uvicorn.run(create_app(), host=host, port=port)
+    # Generated development secrets are written here, once: workers starting together would race.
+    load_master_key(settings)
+    load_operator_key(settings)
+    if workers > 1 and settings.resolved_database_url.startswith("sqlite"):
+        typer.echo("note: the workers share one SQLite file and queue on its write lock", err=True)
+    # Each worker builds its own app (and database pool) from the environment: create_app().
+    uvicorn.run(
+        "skills_vc.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        timeout_graceful_shutdown=timeout_graceful_shutdown,
+        access_log=access_log,
+    )
 
 
 @app.command(name="demo")

@@ -14,6 +14,7 @@ from skills_vc.api.pages import install_pages, too_large_page
 from skills_vc.api.pages.portal_bulk import BULK_UPLOAD_BYTES, BULK_UPLOAD_PATH
 from skills_vc.api.routes import (
     credentials,
+    health,
     mapping,
     oid4vci,
     oid4vp,
@@ -83,6 +84,7 @@ def create_app(
         oid4vci.router,
         oid4vp.router,
         schemas.router,
+        health.router,
     )
     for router in routers:
         app.include_router(router)

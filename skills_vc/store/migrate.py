@@ -1,21 +1,28 @@
-"""Run the Alembic migrations shipped inside the package."""
+"""Run the Alembic migrations shipped inside the package, and tell whether a database is at their head."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, text
 
-__all__ = ["alembic_config", "upgrade"]
+from skills_vc.store.session import READ_ONLY
+
+__all__ = ["MigrationState", "alembic_config", "head_revisions", "migration_state", "upgrade"]
 
 _HERE = Path(__file__).parent
+_SCRIPT_LOCATION = str(_HERE / "migrations")
 
 
 def alembic_config(url: str) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(_HERE / "migrations"))
+    config.set_main_option("script_location", _SCRIPT_LOCATION)
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
@@ -26,3 +33,40 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+@lru_cache(maxsize=1)
+def head_revisions() -> tuple[str, ...]:
+    """The head revision(s) of the migrations shipped in the package; read from disk once."""
+    return tuple(sorted(ScriptDirectory(_SCRIPT_LOCATION).get_heads()))
+
+
+@dataclass(frozen=True)
+class MigrationState:
+    """The revision(s) a database records in its version table, and the package's head(s)."""
+
+    current: tuple[str, ...]
+    head: tuple[str, ...]
+
+    @property
+    def at_head(self) -> bool:
+        return self.current == self.head
+
+
+def migration_state(engine: Engine, timeout_seconds: float) -> MigrationState:
+    """Ask the database behind ``engine`` to answer ``SELECT 1`` and read its Alembic revision.
+
+    Reads only, in a transaction of its own that is rolled back (on SQLite a deferred one, so it
+    never waits for a writer); a database never migrated has no revision. Raises whatever the
+    driver raises when the database does not answer.
+    """
+    with engine.execution_options(**{READ_ONLY: True}).connect() as connection:
+        if connection.dialect.name == "postgresql":
+            # Local to this transaction: the pooled connection keeps its usual timeout afterwards.
+            connection.execute(
+                text("SELECT set_config('statement_timeout', :ms, true)"),
+                {"ms": str(max(1, int(timeout_seconds * 1000)))},
+            )
+        connection.execute(text("SELECT 1"))
+        current = MigrationContext.configure(connection).get_current_heads()
+    return MigrationState(current=tuple(sorted(current)), head=head_revisions())
