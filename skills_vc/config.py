@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, IPvAnyNetwork, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings", "load_master_key", "load_operator_key"]
@@ -45,6 +45,15 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     # How long a fetched status list may be reused by the verifier before it is fetched again.
     status_cache_seconds: int = Field(default=300, ge=0)
+    # Fetching a status list hosted elsewhere: one deadline for the whole fetch (DNS, connect, TLS,
+    # every read) and a cap on the body, counted while it streams. Only public addresses on ports
+    # 80 and 443 are fetched, so a credential cannot make the service call into its own network.
+    # Networks listed here (CIDRs, JSON in the environment: '["10.20.0.0/16"]') are trusted with
+    # any address kind and port: a list of networks rather than an on/off switch, so opening an
+    # internal CDN does not open the whole internal network (tests list 127.0.0.0/8).
+    status_fetch_deadline_seconds: float = Field(default=5.0, gt=0, le=60)
+    status_fetch_max_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    status_fetch_allowed_networks: list[IPvAnyNetwork] = []
     # OpenID4VCI: how long a credential offer, an access token and a c_nonce live, and how many
     # wrong transaction codes burn an offer.
     offer_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)

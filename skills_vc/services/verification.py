@@ -12,11 +12,10 @@ import time
 from collections.abc import Callable
 from functools import cache
 from typing import Any
-from urllib.parse import urlsplit
 
-import httpx
 import jsonschema_rs
 
+from skills_vc.config import Settings
 from skills_vc.core.checks import Report
 from skills_vc.core.schema import SchemaViolation
 from skills_vc.core.verify import (
@@ -30,43 +29,47 @@ from skills_vc.errors import SkillsVCError
 from skills_vc.published import load_schema
 from skills_vc.services import associations
 from skills_vc.services.context import ServiceContext
+from skills_vc.services.remote_fetch import FetchPolicy, fetch_text
 from skills_vc.services.status_lists import TOKEN_LIST_PATH, signed_list, signed_token_list
 
-__all__ = ["RemoteStatusLists", "status_loader", "verify"]
-
-_MAX_LIST_BYTES = 2 * 1024 * 1024
+__all__ = ["RemoteStatusLists", "fetch_policy", "status_loader", "verify"]
 
 
 class RemoteStatusLists:
-    """Fetches status lists hosted elsewhere, with a time-bounded in-process cache."""
+    """Fetches status lists hosted elsewhere, with a time-bounded in-process cache.
 
-    def __init__(self, max_age_seconds: int, timeout: float = 5.0) -> None:
+    The fetch itself (address guard, deadline, size cap) is ``remote_fetch``'s. It runs inside the
+    caller's database session: the key lookup before it has begun a read transaction, which stays
+    open for as long as the fetch takes (at most its deadline). Fetching first would need the
+    status list URLs before ``core`` verifies the signature; that belongs to the transaction work.
+    """
+
+    def __init__(self, max_age_seconds: int) -> None:
         self._max_age = max_age_seconds
-        self._timeout = timeout
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[float, str]] = {}
         self.verified = VerifiedListCache()
 
-    def fetch(self, url: str) -> str:
+    def fetch(self, url: str, policy: FetchPolicy) -> str:
+        """The list at ``url``, from the cache while it is fresh; raises ``StatusListUnavailable``."""
         now = time.monotonic()
         with self._lock:
             hit = self._cache.get(url)
         if hit is not None and hit[0] > now:
             return hit[1]
-        if urlsplit(url).scheme not in ("http", "https"):
-            raise StatusListUnavailable(f"{url} is not an HTTP(S) URL")
-        try:
-            response = httpx.get(url, timeout=self._timeout, follow_redirects=False)
-        except httpx.HTTPError as exc:
-            raise StatusListUnavailable(f"{url} could not be fetched: {exc.__class__.__name__}") from exc
-        if response.status_code != 200:
-            raise StatusListUnavailable(f"{url} answered HTTP {response.status_code}")
-        if len(response.content) > _MAX_LIST_BYTES:
-            raise StatusListUnavailable(f"{url} is larger than {_MAX_LIST_BYTES} bytes")
-        text = response.text.strip()
+        text = fetch_text(url, policy)
         with self._lock:
             self._cache[url] = (now + self._max_age, text)
         return text
+
+
+def fetch_policy(settings: Settings) -> FetchPolicy:
+    """The limits on fetching a status list hosted elsewhere, from the settings."""
+    return FetchPolicy(
+        deadline_seconds=settings.status_fetch_deadline_seconds,
+        max_bytes=settings.status_fetch_max_bytes,
+        allowed_networks=tuple(settings.status_fetch_allowed_networks),
+    )
 
 
 def _local_list(ctx: ServiceContext, url: str) -> tuple[str, str, int] | None:
@@ -91,16 +94,18 @@ def _local_list(ctx: ServiceContext, url: str) -> tuple[str, str, int] | None:
 
 def status_loader(ctx: ServiceContext, remote: RemoteStatusLists) -> StatusListLoader:
     """This platform's lists from its database, any other over the network."""
+    policy = fetch_policy(ctx.settings)
 
     def load(url: str) -> str:
         local = _local_list(ctx, url)
         if local is None:
-            return remote.fetch(url)
+            return remote.fetch(url, policy)
         slug, purpose, seq = local
         try:
             if purpose == "token":
-                return signed_token_list(ctx, slug, seq).secured
-            return signed_list(ctx, slug, purpose, seq).secured
+                return signed_token_list(ctx, slug, seq, store=False).secured
+            # Verification never writes: a stale stored list is signed in memory only.
+            return signed_list(ctx, slug, purpose, seq, store=False).secured
         except SkillsVCError as exc:
             raise StatusListUnavailable(f"{url}: {exc.detail}") from exc
 

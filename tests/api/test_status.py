@@ -171,7 +171,13 @@ def cdn() -> Iterator[_ListServer]:
 
 
 def _cdn_platform(db: Engine, clock: Clock, tmp_path: Path, base: str) -> TestClient:
-    settings = make_settings(tmp_path, status_list_base_url=base, status_cache_seconds=0)
+    # The stand-in CDN listens on loopback, which the fetch refuses unless its network is allowed.
+    settings = make_settings(
+        tmp_path,
+        status_list_base_url=base,
+        status_cache_seconds=0,
+        status_fetch_allowed_networks=["127.0.0.0/8"],
+    )
     return TestClient(create_app(settings, clock=clock, engine=db))
 
 
@@ -258,3 +264,23 @@ def test_unreachable_list_fails_closed(db: Engine, clock: Clock, tmp_path: Path)
     result = check(report, "status")
     assert (result["status"], result["code"]) == ("failed", "status_unavailable")
     assert check(report, "signature")["status"] == "passed"
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_verification_waits_for_no_writer(platform: Platform, db: Any) -> None:
+    """Verification reads only: while another connection holds SQLite's write lock (a long bulk
+    issuance), credentials, presentations and QR texts still verify at once, revoked ones too."""
+    association = platform.register()
+    active, revoked = platform.issue(association), platform.issue(association)
+    platform.client.post(
+        f"/credentials/{revoked['id']}/revoke", json={"reason": "x"}, headers=association["headers"]
+    )
+    # A new list's stored form is absent until someone reads it: verification signs it in memory.
+    with db.connect() as writer:
+        writer.exec_driver_sql(
+            "UPDATE associations SET legal_name = legal_name"
+        )  # BEGIN IMMEDIATE, then a write
+        assert platform.verify(active["jwt"])[0] == 200
+        status, report = platform.verify(revoked["jwt"])
+        assert status == 400 and check(report, "status")["code"] == "revoked"
+        writer.rollback()
