@@ -22,6 +22,7 @@ __all__ = [
     "OperatorDep",
     "RemoteListsDep",
     "app_context",
+    "read_only_request",
     "read_only_transaction",
     "service_context",
 ]
@@ -43,6 +44,12 @@ def read_only_transaction(request: Request) -> None:
     """A router dependency: its GET requests only read, in a transaction that waits for no writer."""
     if request.method in ("GET", "HEAD"):
         request.state.read_only = True
+
+
+def read_only_request(request: Request) -> None:
+    """A route dependency for a POST that only reads (verification): on SQLite its transaction
+    begins deferred, so it never takes nor waits for the write lock."""
+    request.state.read_only = True
 
 
 def _context(request: Request) -> Iterator[ServiceContext]:

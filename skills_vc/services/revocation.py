@@ -8,6 +8,7 @@ from typing import Literal
 from skills_vc.errors import ConflictError, NotFoundError, ValidationFailed
 from skills_vc.services.context import ServiceContext
 from skills_vc.services.issuance import IssuedCredential
+from skills_vc.services.status_lists import refresh_lists
 from skills_vc.store import credentials as repo
 from skills_vc.store.tables import Association, AuditEvent, Credential
 
@@ -81,6 +82,8 @@ def change_status(
             raise ConflictError("the credential is not suspended", code="not_suspended")
         row.suspended_at, row.suspension_reason = None, None
     row.status_changed_at = now
+    ctx.session.flush()
+    refresh_lists(ctx, association, row.status_list_seq)
     ctx.session.add(
         AuditEvent(
             association_id=association.id,

@@ -15,7 +15,15 @@ from skills_vc.services.context import ServiceContext
 from skills_vc.store import credentials as repo
 from skills_vc.store.tables import Association
 
-__all__ = ["SignedList", "list_url", "list_urls", "signed_list", "signed_token_list", "token_list_url"]
+__all__ = [
+    "SignedList",
+    "list_url",
+    "list_urls",
+    "refresh_lists",
+    "signed_list",
+    "signed_token_list",
+    "token_list_url",
+]
 
 TOKEN_LIST_PATH = "/token-status-lists"  # noqa: S105 - a URL path, not a secret
 # The token status list of an association is kept beside its bitstring lists under this purpose.
@@ -37,8 +45,12 @@ def list_urls(ctx: ServiceContext, association: Association, seq: int) -> dict[S
     return {purpose: list_url(ctx, association, purpose, seq) for purpose in ctx.settings.status_purposes}
 
 
-def signed_list(ctx: ServiceContext, slug: str, purpose: str, seq: int) -> SignedList:
-    """The list credential as ``vc+jwt``; signed again only when its bits have changed."""
+def signed_list(ctx: ServiceContext, slug: str, purpose: str, seq: int, *, store: bool = True) -> SignedList:
+    """The list credential as ``vc+jwt``; signed again only when its bits have changed.
+
+    ``store=False`` (verification) never writes: a list whose stored form is stale is signed in
+    memory only, so verifying opens no write transaction.
+    """
     association = associations.get(ctx, slug)
     if purpose not in PURPOSES or seq < 0 or seq > repo.max_seq(ctx.session, association.id):
         raise NotFoundError(f"no {purpose} status list {seq} for {slug}", code="status_list_not_found")
@@ -68,9 +80,10 @@ def signed_list(ctx: ServiceContext, slug: str, purpose: str, seq: int) -> Signe
         }
         signer = associations.signer_for(ctx, association)
         secured = get_format("vc+jwt").secure(document, signer, now=int(now.timestamp()))
-        repo.store_signed_list(
-            ctx.session, association.id, purpose, seq, bits_digest=digest, secured=secured, issued_at=now
-        )
+        if store:
+            repo.store_signed_list(
+                ctx.session, association.id, purpose, seq, bits_digest=digest, secured=secured, issued_at=now
+            )
     etag = '"' + hashlib.sha256(secured.encode()).hexdigest()[:32] + '"'
     return SignedList(secured=secured, etag=etag, ttl_ms=ctx.settings.status_list_ttl_ms)
 
@@ -79,7 +92,7 @@ def token_list_url(ctx: ServiceContext, association: Association, seq: int) -> s
     return f"{ctx.settings.public_url.rstrip('/')}{TOKEN_LIST_PATH}/{association.slug}/{seq}"
 
 
-def signed_token_list(ctx: ServiceContext, slug: str, seq: int) -> SignedList:
+def signed_token_list(ctx: ServiceContext, slug: str, seq: int, *, store: bool = True) -> SignedList:
     """The IETF Token Status List of SD-JWT VCs (``statuslist+jwt``), at the same indexes as the
     bitstring lists: 2 bits (valid / invalid / suspended) when suspension is a status purpose,
     else 1. Like them, it is derived from the credentials and signed again only when it changes."""
@@ -108,8 +121,17 @@ def signed_token_list(ctx: ServiceContext, slug: str, seq: int) -> SignedList:
             ttl=ctx.settings.status_list_ttl_ms // 1000,
             exp=None,
         )
-        repo.store_signed_list(
-            ctx.session, association.id, _TOKEN, seq, bits_digest=digest, secured=secured, issued_at=now
-        )
+        if store:
+            repo.store_signed_list(
+                ctx.session, association.id, _TOKEN, seq, bits_digest=digest, secured=secured, issued_at=now
+            )
     etag = '"' + hashlib.sha256(secured.encode()).hexdigest()[:32] + '"'
     return SignedList(secured=secured, etag=etag, ttl_ms=ctx.settings.status_list_ttl_ms)
+
+
+def refresh_lists(ctx: ServiceContext, association: Association, seq: int) -> None:
+    """Sign again the lists a status change touched (in the change's transaction), so that
+    verification finds them current and never has to sign or write."""
+    for purpose in ctx.settings.status_purposes:
+        signed_list(ctx, association.slug, purpose, seq)
+    signed_token_list(ctx, association.slug, seq)

@@ -10,11 +10,11 @@ from typing import Any
 from urllib.parse import quote
 
 import orjson
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
-from skills_vc.api.deps import ContextDep, RemoteListsDep
+from skills_vc.api.deps import ContextDep, RemoteListsDep, read_only_request
 from skills_vc.api.pages.error_pages import error_page_route
 from skills_vc.api.pages.i18n import LANGS, choose_lang, environment
 from skills_vc.api.pages.inputs import UPLOAD_LIMIT_BYTES, read_presented
@@ -76,7 +76,7 @@ def verify_form(request: Request) -> HTMLResponse:
     return render(request, "verify.html")
 
 
-@router.post("/verify", response_class=HTMLResponse)
+@router.post("/verify", response_class=HTMLResponse, dependencies=[Depends(read_only_request)])
 async def verify_page(request: Request, ctx: ContextDep, remote: RemoteListsDep) -> HTMLResponse:
     """Verify what was sent and render the report in the reader's language."""
     presented = await read_presented(request)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from skills_vc.api.deps import AssociationDep, ContextDep, RemoteListsDep
+from skills_vc.api.deps import AssociationDep, ContextDep, RemoteListsDep, read_only_request
 from skills_vc.errors import PayloadTooLargeError, ValidationFailed
 from skills_vc.services import certificate, paper, qr_scan, trust_list
 
@@ -115,7 +115,9 @@ QrText = Annotated[str, Depends(_qr_from_request)]
 
 
 @router.post(
-    "/verify/qr", responses={400: {"description": "Not verified; the body carries the full report."}}
+    "/verify/qr",
+    responses={400: {"description": "Not verified; the body carries the full report."}},
+    dependencies=[Depends(read_only_request)],
 )
 def verify_qr(text: QrText, ctx: ContextDep, remote: RemoteListsDep) -> JSONResponse:
     """Verify a paper credential: JSON ``{"qr": "VSC1:..."}`` or a PNG/JPEG/PDF upload (field ``file``)."""

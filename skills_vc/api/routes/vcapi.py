@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Depends, status
 from fastapi.responses import JSONResponse
 
 from skills_vc.api import schemas, views
-from skills_vc.api.deps import AssociationDep, ContextDep, RemoteListsDep
+from skills_vc.api.deps import AssociationDep, ContextDep, RemoteListsDep, read_only_request
 from skills_vc.core.formats.vcjwt import wrap_envelope
 from skills_vc.services import issuance, revocation, verification, vp_verification
 
@@ -28,6 +28,7 @@ def issue(body: schemas.IssueRequest, ctx: ContextDep, association: AssociationD
 @router.post(
     "/credentials/verify",
     responses={400: {"description": "Not verified; the body carries the full report."}},
+    dependencies=[Depends(read_only_request)],
 )
 def verify(body: schemas.VerifyRequest, ctx: ContextDep, remote: RemoteListsDep) -> JSONResponse:
     """Verify a credential: 200 with the report when verified, 400 with the report otherwise."""
@@ -46,6 +47,7 @@ def verify(body: schemas.VerifyRequest, ctx: ContextDep, remote: RemoteListsDep)
 @router.post(
     "/presentations/verify",
     responses={400: {"description": "Not verified; the body carries the full report."}},
+    dependencies=[Depends(read_only_request)],
 )
 def verify_presentation(
     body: schemas.PresentationVerifyRequest, ctx: ContextDep, remote: RemoteListsDep
