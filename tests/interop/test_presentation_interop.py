@@ -48,6 +48,10 @@ from tests.interop.test_wallet_interop import (
 )
 from tests.web.conftest import LiveServer
 
+# The independent libraries judge the protocol and the formats; the flows' behaviour on PostgreSQL
+# is tested in tests/api and tests/web (Chromium) on both databases, so these run on SQLite only.
+pytestmark = pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+
 QUERY_ID = "volunteer_skills"
 REQUIRED = ["skills", "activity", "role"]
 OPTIONAL = ["name", "start", "end", "association"]

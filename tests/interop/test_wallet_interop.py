@@ -33,6 +33,10 @@ from tests.conftest import Clock, Platform, make_settings
 from tests.interop.conftest import run_script
 from tests.web.conftest import LiveServer
 
+# The independent libraries judge the protocol and the formats; the flows' behaviour on PostgreSQL
+# is tested in tests/api and tests/web (Chromium) on both databases, so these run on SQLite only.
+pytestmark = pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+
 SD_JWT_CONFIG = "volunteer_activity_sd_jwt"
 JWT_VC_CONFIG = "open_badge_jwt_vc_json"
 VERIFIER_AUD = "https://verifier.example/presentations"

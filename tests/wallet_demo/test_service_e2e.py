@@ -30,6 +30,10 @@ from tests.conftest import Clock, Platform, make_settings
 from tests.wallet_demo.conftest import wallet_settings
 from wallet_demo.app import create_app as create_wallet
 
+# The wallet's side does not depend on the service's database; the same flows run on PostgreSQL in
+# tests/web/test_wallet_browser.py (Chromium) and tests/api, so these run on SQLite only.
+pytestmark = pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+
 
 class RealClock(Clock):
     """The service's clock is the real one: the wallet signs its proofs with the real time."""
