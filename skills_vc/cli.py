@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from skills_vc.api.logs import uvicorn_log_config
 from skills_vc.cli_mapper import map_command
 from skills_vc.cli_paper import certificate_command, trust_list_export, verify_qr
 from skills_vc.cli_staff import staff_app
@@ -55,8 +56,8 @@ def serve(
         bool,
         typer.Option(
             "--access-log/--no-access-log",
-            help="log every request line; volunteers' link tokens are in /c/<token> paths, so an"
-            " access log holds them: --no-access-log keeps them out of the logs",
+            help="log one line per request, naming its route template and never its path, so"
+            " volunteers' link tokens (/c/<token>) stay out of the logs; --no-access-log drops these lines",
         ),
     ] = True,
 ) -> None:
@@ -79,7 +80,9 @@ def serve(
         port=port,
         workers=workers,
         timeout_graceful_shutdown=timeout_graceful_shutdown,
-        access_log=access_log,
+        # The application writes the access lines (skills_vc/api/access.py), not uvicorn.
+        access_log=False,
+        log_config=uvicorn_log_config(settings, access_log=access_log),
     )
 
 

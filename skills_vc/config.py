@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, IPvAnyNetwork, model_validator
+from pydantic import AliasChoices, Field, IPvAnyNetwork, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings", "load_master_key", "load_operator_key"]
@@ -67,6 +67,18 @@ class Settings(BaseSettings):
     # The demo wallet (``make wallet``), when pages should link to it for a wallet on the same
     # device: it registers no openid4vp:// or openid-credential-offer:// handler. ``make run`` sets it.
     demo_wallet_url: str | None = None
+    # Log lines as JSON objects (one a line) or plain text; default: JSON in production, plain
+    # text in development. No line carries a path, a query string, a body or a header but the
+    # request id (skills_vc/api/logs.py).
+    log_format: Literal["json", "plain"] | None = None
+    # GET /metrics asks for ``Authorization: Bearer <token>`` when this is set; without it the
+    # metrics are open in development and not served at all in production.
+    metrics_token: str | None = Field(default=None, min_length=24)
+    # prometheus-client's own variable (no SKILLS_VC_ prefix): the directory where each worker
+    # process writes its counts, so that /metrics adds up every worker's.
+    prometheus_multiproc_dir: Path | None = Field(
+        default=None, validation_alias=AliasChoices("PROMETHEUS_MULTIPROC_DIR", "prometheus_multiproc_dir")
+    )
 
     @model_validator(mode="after")
     def _refuse_insecure_production(self) -> Settings:

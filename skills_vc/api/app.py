@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from skills_vc import __version__
+from skills_vc.api import access, metrics
 from skills_vc.api.errors import BodySizeLimit, install_error_handlers
 from skills_vc.api.pages import install_pages, too_large_page
 from skills_vc.api.pages.portal_bulk import BULK_UPLOAD_BYTES, BULK_UPLOAD_PATH
@@ -71,6 +72,9 @@ def create_app(
         },
         page_refusal=too_large_page,
     )
+    # Outermost, after every other middleware: request ids, access lines and request metrics.
+    access.install(app)
+    metrics.install(app)
     # vcapi first: its fixed paths (/credentials/issue...) must win over /credentials/{id}.
     routers = (
         vcapi.router,

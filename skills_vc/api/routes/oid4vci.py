@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from skills_vc.api.deps import AssociationDep, ContextDep
+from skills_vc.api.metrics import observe_wallet_issuance
 from skills_vc.services import associations, issuer_metadata, wallet_issuance, wallet_offers
 from skills_vc.services.status_lists import TOKEN_LIST_PATH, signed_token_list
 from skills_vc.services.wallet_offers import OAuthError
@@ -149,7 +150,7 @@ async def credential(slug: str, request: Request, ctx: ContextDep) -> JSONRespon
             )
         # The service blocks on the database (SQLite waits for its write lock): never on the loop.
         answer = await run_in_threadpool(
-            wallet_issuance.issue_to_wallet, ctx, slug, access_token.strip(), body
+            observe_wallet_issuance(wallet_issuance.issue_to_wallet), ctx, slug, access_token.strip(), body
         )
     except OAuthError as exc:
         return _oauth_error(exc)

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from skills_vc.api.deps import AssociationDep, ContextDep, RemoteListsDep, read_only_request
+from skills_vc.api.metrics import observe_verification
 from skills_vc.errors import PayloadTooLargeError, ValidationFailed
 from skills_vc.services import certificate, paper, qr_scan, trust_list
 
@@ -121,5 +122,5 @@ QrText = Annotated[str, Depends(_qr_from_request)]
 )
 def verify_qr(text: QrText, ctx: ContextDep, remote: RemoteListsDep) -> JSONResponse:
     """Verify a paper credential: JSON ``{"qr": "VSC1:..."}`` or a PNG/JPEG/PDF upload (field ``file``)."""
-    status, body = paper.report_body(paper.verify_qr(ctx, text, remote))
+    status, body = paper.report_body(observe_verification(paper.verify_qr(ctx, text, remote)))
     return JSONResponse(body, status_code=status)

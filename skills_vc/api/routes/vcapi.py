@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from skills_vc.api import schemas, views
 from skills_vc.api.deps import AssociationDep, ContextDep, RemoteListsDep, read_only_request
+from skills_vc.api.metrics import observe_presentation, observe_verification
 from skills_vc.core.formats.vcjwt import wrap_envelope
 from skills_vc.services import issuance, revocation, verification, vp_verification
 
@@ -32,7 +33,7 @@ def issue(body: schemas.IssueRequest, ctx: ContextDep, association: AssociationD
 )
 def verify(body: schemas.VerifyRequest, ctx: ContextDep, remote: RemoteListsDep) -> JSONResponse:
     """Verify a credential: 200 with the report when verified, 400 with the report otherwise."""
-    report = verification.verify(ctx, body.verifiableCredential, remote).as_dict()
+    report = observe_verification(verification.verify(ctx, body.verifiableCredential, remote)).as_dict()
     if report["verified"]:
         return JSONResponse(report, status_code=200)
     failed = next((c for c in report["checks"] if c["status"] == "failed"), None)
@@ -55,7 +56,7 @@ def verify_presentation(
     """Verify a presentation and every credential in it: 200 when verified, 400 with the report."""
     given = body.options or schemas.PresentationOptionsIn()
     options = vp_verification.PresentationOptions(challenge=given.challenge, domain=given.domain)
-    report = vp_verification.verify(ctx, body.verifiablePresentation, options, remote)
+    report = observe_presentation(vp_verification.verify(ctx, body.verifiablePresentation, options, remote))
     if report.verified:
         return JSONResponse(report.as_dict(), status_code=200)
     code, detail = report.error()
