@@ -11,12 +11,14 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -186,9 +188,27 @@ class Activity(Base):
     import_id: Mapped[str | None] = mapped_column(ForeignKey("bulk_imports.id"), index=True)
 
 
+def _set_bits_index(name: str, column: str) -> Index:
+    """An index of only the credentials whose ``column`` is set, by list: a list's set bits are
+    read from it alone (index-only), however many credentials the list holds."""
+    where = text(f"{column} IS NOT NULL")
+    return Index(
+        name,
+        "association_id",
+        "status_list_seq",
+        "status_index",
+        postgresql_where=where,
+        sqlite_where=where,
+    )
+
+
 class Credential(Base):
     __tablename__ = "credentials"
-    __table_args__ = (UniqueConstraint("association_id", "status_list_seq", "status_index"),)
+    __table_args__ = (
+        UniqueConstraint("association_id", "status_list_seq", "status_index"),
+        _set_bits_index("ix_credentials_revoked", "revoked_at"),
+        _set_bits_index("ix_credentials_suspended", "suspended_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(500), primary_key=True)  # urn:uuid:... or a URL
     association_id: Mapped[int] = mapped_column(ForeignKey("associations.id"), index=True)
