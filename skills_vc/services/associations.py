@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,6 +22,7 @@ from skills_vc.core.verify import TrustLookup
 from skills_vc.errors import ConflictError, NotFoundError, SkillsVCError, ValidationFailed
 from skills_vc.services.context import ServiceContext
 from skills_vc.store import associations as repo
+from skills_vc.store import platform_keys as platform_key_repo
 from skills_vc.store.tables import (
     AccreditationEventRow,
     ApiKey,
@@ -43,6 +44,7 @@ __all__ = [
     "issuer_url",
     "key_resolver",
     "list_all",
+    "platform_key",
     "register",
     "rotate_key",
     "signer_for",
@@ -223,6 +225,34 @@ def rotate_key(ctx: ServiceContext, slug: str, key_type: keylib.KeyType | None, 
     key = _new_key(ctx, association, key_type or ctx.settings.default_key_type)
     _audit(ctx, association, "key_rotated", key.fragment, actor)
     return key
+
+
+def platform_key(
+    ctx: ServiceContext, purpose: str, key_type: keylib.KeyType, kid_for: Callable[[str], str]
+) -> PlatformKey:
+    """The platform's current key of ``purpose``, created and sealed on first use; ``kid_for``
+    names its key id from its fragment (what the sealed private half is bound to)."""
+    key = platform_key_repo.current(ctx.session, purpose)
+    if key is not None:
+        return key
+    private = keylib.generate_private_key(key_type)
+    jwk = keylib.public_jwk(private)
+    fragment = keylib.jwk_thumbprint(jwk)
+    sealed = keylib.seal(private, ctx.master_key, kid_for(fragment))
+    return platform_key_repo.add(
+        ctx.session,
+        PlatformKey(
+            purpose=purpose,
+            fragment=fragment,
+            key_type=key_type,
+            algorithm=keylib.algorithm_for(key_type),
+            public_jwk=jwk,
+            private_nonce=sealed.nonce,
+            private_ciphertext=sealed.ciphertext,
+            created_at=ctx.now(),
+            retired_at=None,
+        ),
+    )
 
 
 def signer_for(ctx: ServiceContext, association: Association) -> Signer:

@@ -24,7 +24,6 @@ from skills_vc.core.trustlist import (
 from skills_vc.services import associations
 from skills_vc.services.context import ServiceContext
 from skills_vc.store import associations as association_repo
-from skills_vc.store import platform_keys as repo
 from skills_vc.store.tables import Association, PlatformKey
 
 __all__ = [
@@ -54,27 +53,7 @@ def _associated(ctx: ServiceContext, fragment: str) -> str:
 
 
 def _key(ctx: ServiceContext) -> PlatformKey:
-    key = repo.current(ctx.session, PURPOSE)
-    if key is not None:
-        return key
-    private = keylib.generate_private_key("Ed25519")
-    jwk = keylib.public_jwk(private)
-    fragment = keylib.jwk_thumbprint(jwk)
-    sealed = keylib.seal(private, ctx.master_key, _associated(ctx, fragment))
-    return repo.add(
-        ctx.session,
-        PlatformKey(
-            purpose=PURPOSE,
-            fragment=fragment,
-            key_type="Ed25519",
-            algorithm="EdDSA",
-            public_jwk=jwk,
-            private_nonce=sealed.nonce,
-            private_ciphertext=sealed.ciphertext,
-            created_at=ctx.now(),
-            retired_at=None,
-        ),
-    )
+    return associations.platform_key(ctx, PURPOSE, "Ed25519", lambda fragment: _associated(ctx, fragment))
 
 
 def operator_signer(ctx: ServiceContext) -> Signer:

@@ -90,27 +90,9 @@ def client_id(ctx: ServiceContext) -> str:
 
 
 def _key(ctx: ServiceContext) -> PlatformKey:
-    key = platform_keys.current(ctx.session, _PURPOSE)
-    if key is not None:
-        return key
     # P-256: the algorithm every OpenID4VP wallet (HAIP) must accept.
-    private = keylib.generate_private_key("P-256")
-    jwk = keylib.public_jwk(private)
-    fragment = keylib.jwk_thumbprint(jwk)
-    sealed = keylib.seal(private, ctx.master_key, f"{platform_did(ctx)}#{fragment}")
-    return platform_keys.add(
-        ctx.session,
-        PlatformKey(
-            purpose=_PURPOSE,
-            fragment=fragment,
-            key_type="P-256",
-            algorithm="ES256",
-            public_jwk=jwk,
-            private_nonce=sealed.nonce,
-            private_ciphertext=sealed.ciphertext,
-            created_at=ctx.now(),
-            retired_at=None,
-        ),
+    return associations.platform_key(
+        ctx, _PURPOSE, "P-256", lambda fragment: f"{platform_did(ctx)}#{fragment}"
     )
 
 
