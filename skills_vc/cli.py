@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from skills_vc.api.logs import uvicorn_log_config
+from skills_vc.cli_keys import keys_app
 from skills_vc.cli_mapper import map_command
 from skills_vc.cli_paper import certificate_command, trust_list_export, verify_qr
 from skills_vc.cli_staff import staff_app
@@ -213,6 +214,7 @@ trust_list_app = typer.Typer(help="The operator-signed trust list of accredited 
 trust_list_app.command(name="export")(trust_list_export)
 app.add_typer(trust_list_app, name="trust-list")
 app.add_typer(staff_app, name="staff")
+app.add_typer(keys_app, name="keys")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,19 +3,25 @@
 Development mode generates what it needs (a master key in ``var/`` with mode 0600, the SQLite
 database in ``var/``). Production mode refuses to start without an explicit master key and
 operator key, so a deployment never runs on generated or default secrets.
+
+Both secrets can be rotated without stopping the service: the keys they replace stay accepted
+while they are listed in ``SKILLS_VC_PREVIOUS_MASTER_KEYS`` and ``SKILLS_VC_PREVIOUS_OPERATOR_KEYS``
+(private keys sealed under a previous master key still open; new ones are sealed under the current).
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
+import json
 import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field, IPvAnyNetwork, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, IPvAnyNetwork, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings", "load_master_key", "load_operator_key"]
 
@@ -24,7 +30,10 @@ _OPERATOR_KEY_FILE = "operator.key"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SKILLS_VC_", env_file=None, extra="ignore")
+    # Validation errors never echo their input: it holds the secrets, and errors end up in logs.
+    model_config = SettingsConfigDict(
+        env_prefix="SKILLS_VC_", env_file=None, extra="ignore", hide_input_in_errors=True
+    )
 
     mode: Literal["development", "production"] = "development"
     var_dir: Path = Path("var")
@@ -36,6 +45,11 @@ class Settings(BaseSettings):
     # 32 bytes, base64url; production must set it.
     master_key: str | None = None
     operator_key: str | None = None
+    # During a rotation, the keys being replaced (newest first): a JSON list or comma-separated.
+    # Private keys sealed under one of these still open; every new seal uses the current key.
+    # The operator API accepts the previous operator keys as well as the current one.
+    previous_master_keys: Annotated[list[str], NoDecode] = []
+    previous_operator_keys: Annotated[list[str], NoDecode] = []
     default_key_type: Literal["Ed25519", "P-256"] = "Ed25519"
     status_list_size: int = Field(default=131_072, ge=131_072)
     status_list_ttl_ms: int = Field(default=300_000, ge=0)
@@ -80,6 +94,37 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("PROMETHEUS_MULTIPROC_DIR", "prometheus_multiproc_dir")
     )
 
+    @field_validator("previous_master_keys", "previous_operator_keys", mode="before")
+    @classmethod
+    def _key_list(cls, value: Any) -> Any:
+        """A JSON list, or keys separated by commas (base64url keys hold none)."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [part.strip() for part in text.split(",") if part.strip()]
+
+    @model_validator(mode="after")
+    def _check_previous_keys(self) -> Settings:
+        # A key is named by its position, never shown.
+        current = _decode_key(self.master_key) if self.master_key else None
+        for position, text in enumerate(self.previous_master_keys, start=1):
+            key = _decode_key(text)
+            if key is None or len(key) != 32:
+                raise ValueError(
+                    f"SKILLS_VC_PREVIOUS_MASTER_KEYS: key {position} must be 32 bytes, base64url-encoded"
+                )
+            if key == current:
+                # Most likely the new key pasted twice: the key being replaced would be missing.
+                raise ValueError(f"SKILLS_VC_PREVIOUS_MASTER_KEYS: key {position} is the current master key")
+        for position, text in enumerate(self.previous_operator_keys, start=1):
+            if text == self.operator_key:
+                raise ValueError(
+                    f"SKILLS_VC_PREVIOUS_OPERATOR_KEYS: key {position} is the current operator key"
+                )
+        return self
+
     @model_validator(mode="after")
     def _refuse_insecure_production(self) -> Settings:
         if self.mode == "production":
@@ -96,7 +141,18 @@ class Settings(BaseSettings):
                 raise ValueError("production mode refuses to start without " + ", ".join(missing))
             if self.operator_key is not None and len(self.operator_key) < 24:
                 raise ValueError("SKILLS_VC_OPERATOR_KEY must be at least 24 characters")
+            # A key still accepted is as good as the current one: the same rule applies to it.
+            for position, text in enumerate(self.previous_operator_keys, start=1):
+                if len(text) < 24:
+                    raise ValueError(
+                        f"SKILLS_VC_PREVIOUS_OPERATOR_KEYS: key {position} must be at least 24 characters"
+                    )
         return self
+
+    @property
+    def previous_master_key_bytes(self) -> tuple[bytes, ...]:
+        """The previous master keys, decoded (each checked to be 32 bytes when the settings loaded)."""
+        return tuple(_b64decode(text) for text in self.previous_master_keys)
 
     @property
     def resolved_database_url(self) -> str:
@@ -117,6 +173,13 @@ class Settings(BaseSettings):
 
 def _b64decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _decode_key(text: str) -> bytes | None:
+    try:
+        return _b64decode(text)
+    except (binascii.Error, ValueError):
+        return None
 
 
 def _development_secret(settings: Settings, filename: str) -> str:

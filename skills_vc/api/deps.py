@@ -90,10 +90,15 @@ def _association(request: Request, ctx: ContextDep) -> Association:
 
 
 def _operator(request: Request) -> str:
-    token = _bearer(request)
-    expected: str = request.app.state.operator_key
-    # Constant-time comparison, so the key cannot be guessed from response timings.
-    if not hmac.compare_digest(token.encode(), expected.encode()):
+    token = _bearer(request).encode()
+    state = request.app.state
+    # The current key and, during a rotation, the previous ones. Each comparison is constant-time
+    # and every key is compared, so response timings tell neither the key nor which one matched.
+    accepted: tuple[str, ...] = (state.operator_key, *state.settings.previous_operator_keys)
+    matched = False
+    for expected in accepted:
+        matched |= hmac.compare_digest(token, expected.encode())
+    if not matched:
         raise ForbiddenError("this action needs the platform operator's key", code="operator_only")
     return "operator"
 

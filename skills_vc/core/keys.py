@@ -2,6 +2,11 @@
 
 Private keys leave this module only as AES-GCM ciphertext (``seal``) or as a key object held in
 memory by the signer; they are never serialised in the clear.
+
+A sealed key does not say which master key sealed it (the stored form is the nonce and the
+ciphertext, nothing else). It does not need to: AES-GCM authenticates, so a wrong master key
+fails the tag check, which costs a few microseconds on a key this small. ``open_sealed_any``
+tries the current master key first, so outside a rotation one attempt opens every key.
 """
 
 from __future__ import annotations
@@ -10,9 +15,11 @@ import base64
 import hashlib
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -28,6 +35,7 @@ __all__ = [
     "generate_private_key",
     "jwk_thumbprint",
     "open_sealed",
+    "open_sealed_any",
     "public_jwk",
     "public_key_from_jwk",
     "seal",
@@ -120,3 +128,17 @@ def open_sealed(sealed: SealedKey, master_key: bytes, associated: str) -> Privat
     if not isinstance(key, ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey):
         raise ValueError("sealed key is neither Ed25519 nor an EC key")
     return key
+
+
+def open_sealed_any(
+    sealed: SealedKey, master_keys: Sequence[bytes], associated: str
+) -> tuple[PrivateKey, int]:
+    """Decrypt a sealed private key with the first of ``master_keys`` that opens it (the current
+    key first, then the previous ones); returns the key and the position of the master key that
+    opened it. Raises ``InvalidTag`` when none does."""
+    for position, master_key in enumerate(master_keys):
+        try:
+            return open_sealed(sealed, master_key, associated), position
+        except InvalidTag:
+            continue
+    raise InvalidTag

@@ -264,14 +264,16 @@ def signer_for(ctx: ServiceContext, association: Association) -> Signer:
 
 
 def unseal_signer(ctx: ServiceContext, key: AssociationKey | PlatformKey, kid: str) -> Signer:
-    """A signer for a stored key, decrypted with the master key (bound to its key id)."""
+    """A signer for a stored key (bound to its key id), decrypted with the current master key or,
+    while a rotation is under way, with one of the previous ones."""
+    master_keys = (ctx.master_key, *ctx.settings.previous_master_key_bytes)
     try:
-        private = keylib.open_sealed(
-            keylib.SealedKey(key.private_nonce, key.private_ciphertext), ctx.master_key, kid
+        private, _ = keylib.open_sealed_any(
+            keylib.SealedKey(key.private_nonce, key.private_ciphertext), master_keys, kid
         )
     except InvalidTag:
         raise SkillsVCError(
-            f"the key {kid} cannot be decrypted with the configured master key", code="master_key_mismatch"
+            f"the key {kid} cannot be decrypted with any configured master key", code="master_key_mismatch"
         ) from None
     return Signer(key=private, kid=kid, algorithm=key.algorithm)
 
