@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     # How long a fetched status list may be reused by the verifier before it is fetched again.
     status_cache_seconds: int = Field(default=300, ge=0)
+    # How long a process may go on verifying with the registry and this platform's status lists
+    # it holds in memory before it checks whether another process changed them (a revocation made
+    # by another worker is seen within this bound; one made by the same process at once).
+    verify_cache_seconds: float = Field(default=2.0, ge=0, le=300)
     # Fetching a status list hosted elsewhere: one deadline for the whole fetch (DNS, connect, TLS,
     # every read) and a cap on the body, counted while it streams. Only public addresses on ports
     # 80 and 443 are fetched, so a credential cannot make the service call into its own network.

@@ -60,7 +60,9 @@ def _context(request: Request) -> Iterator[ServiceContext]:
         session = request.app.state.session_factory()
     try:
         yield service_context(request, session)
-        session.commit()
+        # A request that read nothing (a verification answered from memory) has no transaction.
+        if session.in_transaction():
+            session.commit()
     except BaseException:
         session.rollback()
         raise

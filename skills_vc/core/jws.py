@@ -7,13 +7,13 @@ different texts never carry the same signed bytes.
 
 from __future__ import annotations
 
-import re
+import binascii
 from typing import Any
 
 import orjson
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm
 
-from skills_vc.core.keys import PrivateKey, PublicKey, b64url, b64url_decode
+from skills_vc.core.keys import PrivateKey, PublicKey, b64url
 
 __all__ = [
     "ALGORITHMS",
@@ -30,7 +30,6 @@ ALGORITHMS: dict[str, OKPAlgorithm | ECAlgorithm] = {
     "EdDSA": OKPAlgorithm(),
     "ES256": ECAlgorithm(ECAlgorithm.SHA256),
 }
-_B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
 
 
 class JwsFormatError(ValueError):
@@ -49,6 +48,22 @@ def sign_compact(encoded_header: str, payload: dict[str, Any], key: PrivateKey, 
     return f"{signing_input}.{b64url(signature)}"
 
 
+# Unpadded base64url is canonical when the bits of its last character beyond the data are zero:
+# 4 of them after 2 characters of a group (A, Q, g, w), 2 after 3 characters.
+_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
+_LAST_OF_TWO = frozenset("AQgw")
+_LAST_OF_THREE = frozenset("AEIMQUYcgkosw048")
+
+
+def _canonical(segment: str) -> bool:
+    tail = len(segment) % 4
+    if tail == 2:
+        return segment[-1] in _LAST_OF_TWO
+    if tail == 3:
+        return segment[-1] in _LAST_OF_THREE
+    return True
+
+
 def split_compact(token: str) -> tuple[bytes, bytes, bytes]:
     """The decoded header, payload and signature; raises ``JwsFormatError`` unless canonical."""
     segments = token.split(".")
@@ -56,10 +71,16 @@ def split_compact(token: str) -> tuple[bytes, bytes, bytes]:
         raise JwsFormatError("a compact JWS has three segments")
     decoded = []
     for segment in segments:
-        if not _B64URL.match(segment) or len(segment) % 4 == 1:
+        # Strict decoding refuses any character outside the alphabet; "+", "/" and "=" belong to
+        # standard base64 only, and a lone last character of a group is never valid.
+        if "+" in segment or "/" in segment or "=" in segment or len(segment) % 4 == 1:
             raise JwsFormatError("a JWS segment is not base64url")
-        raw = b64url_decode(segment)
-        if b64url(raw) != segment:
+        try:
+            data = segment.encode("ascii").translate(_TO_STANDARD) + b"=" * (-len(segment) % 4)
+            raw = binascii.a2b_base64(data, strict_mode=True)
+        except (UnicodeEncodeError, binascii.Error):
+            raise JwsFormatError("a JWS segment is not base64url") from None
+        if not _canonical(segment):
             raise JwsFormatError("a JWS segment is not canonical base64url")
         decoded.append(raw)
     return decoded[0], decoded[1], decoded[2]

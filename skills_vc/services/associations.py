@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -20,6 +21,7 @@ from skills_vc.core.formats.qr import PaperKey
 from skills_vc.core.trust import TRANSITIONS, AccreditationEvent, AccreditationStatus, status_at
 from skills_vc.core.verify import TrustLookup
 from skills_vc.errors import ConflictError, NotFoundError, SkillsVCError, ValidationFailed
+from skills_vc.services import verify_cache
 from skills_vc.services.context import ServiceContext
 from skills_vc.store import associations as repo
 from skills_vc.store import platform_keys as platform_key_repo
@@ -46,6 +48,7 @@ __all__ = [
     "list_all",
     "platform_key",
     "register",
+    "registry_entry",
     "rotate_key",
     "signer_for",
     "trust_lookup",
@@ -193,6 +196,7 @@ def change_accreditation(
         ),
     )
     ctx.session.refresh(association)
+    verify_cache.mark_changed(ctx.session)
     _audit(ctx, association, f"accreditation_{status}", reason, actor)
     return association
 
@@ -202,6 +206,8 @@ def _new_key(ctx: ServiceContext, association: Association, key_type: keylib.Key
     jwk = keylib.public_jwk(private)
     fragment = keylib.jwk_thumbprint(jwk)
     sealed = keylib.seal(private, ctx.master_key, f"{did_of(ctx, association)}#{fragment}")
+    # A new association or a new key: verifiers' caches must see it.
+    verify_cache.mark_changed(ctx.session)
     return repo.add_key(
         ctx.session,
         AssociationKey(
@@ -284,40 +290,67 @@ def document_for(ctx: ServiceContext, slug: str) -> dict[str, Any]:
     return did_document(did_of(ctx, association), keys)
 
 
+@lru_cache(maxsize=16)
+def _issuer_prefixes(public_host: str, public_url: str) -> tuple[str, str]:
+    return did_for(public_host, ""), public_url.rstrip("/") + "/issuers/"
+
+
 def _slug_of_did(ctx: ServiceContext, did: str) -> str | None:
     """The slug of an association's did:web or of its issuer URL (the two names of one issuer)."""
-    for prefix in (did_for(ctx.settings.public_host, ""), ctx.settings.public_url.rstrip("/") + "/issuers/"):
+    for prefix in _issuer_prefixes(ctx.settings.public_host, ctx.settings.public_url):
         if did.startswith(prefix) and len(did) > len(prefix) and "/" not in did[len(prefix) :]:
             return did[len(prefix) :]
     return None
 
 
-def key_resolver(ctx: ServiceContext) -> KeyResolver:
-    """A ``KeyResolver`` over the registry: only keys of associations this platform registered."""
-    cache: dict[str, ResolvedKey] = {}
+def registry_entry(ctx: ServiceContext, slug: str) -> verify_cache.RegistryEntry | None:
+    """What verification needs of the association ``slug`` (None when it is not registered)."""
+    association = repo.by_slug(ctx.session, slug)
+    if association is None:
+        return None
+    did = did_of(ctx, association)
+    keys = {
+        key.fragment: ResolvedKey(
+            kid=f"{did}#{key.fragment}",
+            controller=did,
+            algorithm=key.algorithm,
+            key=keylib.public_key_from_jwk(key.public_jwk),
+        )
+        for key in repo.keys_of(ctx.session, association.id)
+    }
+    return verify_cache.RegistryEntry(
+        legal_name=association.legal_name, history=tuple(_history(association)), keys=keys
+    )
+
+
+def _entry(
+    ctx: ServiceContext, slug: str, cache: verify_cache.VerifyCache | None
+) -> verify_cache.RegistryEntry | None:
+    if cache is None:
+        return registry_entry(ctx, slug)
+    return cache.get("association", slug, lambda: registry_entry(ctx, slug))
+
+
+def key_resolver(ctx: ServiceContext, cache: verify_cache.VerifyCache | None = None) -> KeyResolver:
+    """A ``KeyResolver`` over the registry: only keys of associations this platform registered.
+
+    With ``cache``, the registry is read from the process's verification cache."""
 
     def resolve(kid: str) -> ResolvedKey:
-        if kid in cache:
-            return cache[kid]
         if _SHORT_KID.match(kid):
-            cache[kid] = _paper_key(ctx, kid)
-            return cache[kid]
+            if cache is None:
+                return _paper_key(ctx, kid)
+            return cache.get("paper_key", kid, lambda: _paper_key(ctx, kid))
         did, _, fragment = kid.partition("#")
         slug = _slug_of_did(ctx, did)
-        association = repo.by_slug(ctx.session, slug) if slug else None
-        if association is None:
+        entry = _entry(ctx, slug, cache) if slug else None
+        if entry is None:
             raise ProofError("unknown_key", f"{kid} is not a key of a registered association")
-        for key in repo.keys_of(ctx.session, association.id):
-            if key.fragment == fragment:
-                resolved = ResolvedKey(
-                    kid=kid,
-                    controller=did,
-                    algorithm=key.algorithm,
-                    key=keylib.public_key_from_jwk(key.public_jwk),
-                )
-                cache[kid] = resolved
-                return resolved
-        raise ProofError("unknown_key", f"{kid} is not a key of {did}")
+        found = entry.keys.get(fragment)
+        if found is None:
+            raise ProofError("unknown_key", f"{kid} is not a key of {did}")
+        # The association's did:web or its issuer URL may name the key.
+        return found if found.kid == kid else ResolvedKey(kid, did, found.algorithm, found.key)
 
     return resolve
 
@@ -344,15 +377,15 @@ def _paper_key(ctx: ServiceContext, short: str) -> PaperKey:
     raise ProofError("unknown_key", f"{short} is not the short id of a registered key")
 
 
-def trust_lookup(ctx: ServiceContext) -> TrustLookup:
+def trust_lookup(ctx: ServiceContext, cache: verify_cache.VerifyCache | None = None) -> TrustLookup:
     """A ``TrustLookup``: the association's accreditation status at a given moment."""
 
     def lookup(did: str, moment: datetime) -> tuple[str, AccreditationStatus | None] | None:
         slug = _slug_of_did(ctx, did)
-        association = repo.by_slug(ctx.session, slug) if slug else None
-        if association is None:
+        entry = _entry(ctx, slug, cache) if slug else None
+        if entry is None:
             return None
-        return association.legal_name, status_at(_history(association), moment)
+        return entry.legal_name, status_at(entry.history, moment)
 
     return lookup
 

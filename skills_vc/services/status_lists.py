@@ -10,7 +10,7 @@ from skills_vc.core.formats import get_format
 from skills_vc.core.status import PURPOSES, StatusPurpose, build_bitstring, encode_list
 from skills_vc.core.tokenstatus import INVALID, SUSPENDED, pack, sign_list
 from skills_vc.errors import NotFoundError
-from skills_vc.services import associations
+from skills_vc.services import associations, verify_cache
 from skills_vc.services.context import ServiceContext
 from skills_vc.store import credentials as repo
 from skills_vc.store.tables import Association
@@ -135,3 +135,4 @@ def refresh_lists(ctx: ServiceContext, association: Association, seq: int) -> No
     for purpose in ctx.settings.status_purposes:
         signed_list(ctx, association.slug, purpose, seq)
     signed_token_list(ctx, association.slug, seq)
+    verify_cache.mark_changed(ctx.session)

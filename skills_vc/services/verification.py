@@ -31,6 +31,7 @@ from skills_vc.services import associations
 from skills_vc.services.context import ServiceContext
 from skills_vc.services.remote_fetch import FetchPolicy, fetch_text
 from skills_vc.services.status_lists import TOKEN_LIST_PATH, signed_list, signed_token_list
+from skills_vc.services.verify_cache import VerifyCache, cache_for
 
 __all__ = ["RemoteStatusLists", "fetch_policy", "status_loader", "verify"]
 
@@ -92,20 +93,27 @@ def _local_list(ctx: ServiceContext, url: str) -> tuple[str, str, int] | None:
     return None
 
 
-def status_loader(ctx: ServiceContext, remote: RemoteStatusLists) -> StatusListLoader:
-    """This platform's lists from its database, any other over the network."""
-    policy = fetch_policy(ctx.settings)
+def status_loader(
+    ctx: ServiceContext, remote: RemoteStatusLists, cache: VerifyCache | None = None
+) -> StatusListLoader:
+    """This platform's lists from its database (or the process's cache of them), any other over
+    the network."""
+
+    def signed(slug: str, purpose: str, seq: int) -> str:
+        if purpose == "token":
+            return signed_token_list(ctx, slug, seq, store=False).secured
+        # Verification never writes: a stale stored list is signed in memory only.
+        return signed_list(ctx, slug, purpose, seq, store=False).secured
 
     def load(url: str) -> str:
         local = _local_list(ctx, url)
         if local is None:
-            return remote.fetch(url, policy)
+            return remote.fetch(url, fetch_policy(ctx.settings))
         slug, purpose, seq = local
         try:
-            if purpose == "token":
-                return signed_token_list(ctx, slug, seq, store=False).secured
-            # Verification never writes: a stale stored list is signed in memory only.
-            return signed_list(ctx, slug, purpose, seq, store=False).secured
+            if cache is None:
+                return signed(slug, purpose, seq)
+            return cache.get("status_list", local, lambda: signed(slug, purpose, seq))
         except SkillsVCError as exc:
             raise StatusListUnavailable(f"{url}: {exc.detail}") from exc
 
@@ -114,13 +122,15 @@ def status_loader(ctx: ServiceContext, remote: RemoteStatusLists) -> StatusListL
 
 def verify(ctx: ServiceContext, presented: Any, remote: RemoteStatusLists) -> Report:
     """Run every named check on ``presented`` (a vc+jwt, an envelope, a paper QR text)."""
-    # The registry resolves a vc+jwt's DID URL and a paper QR's short key id alike.
-    load = status_loader(ctx, remote)
+    # The registry resolves a vc+jwt's DID URL and a paper QR's short key id alike. Both it and
+    # this platform's status lists come from the process's cache, read again after a change.
+    cache = cache_for(ctx.session, ctx.settings.verify_cache_seconds)
+    load = status_loader(ctx, remote, cache)
     return verify_presented(
         presented,
         VerifyContext(
-            resolve_key=associations.key_resolver(ctx),
-            trust=associations.trust_lookup(ctx),
+            resolve_key=associations.key_resolver(ctx, cache),
+            trust=associations.trust_lookup(ctx, cache),
             load_status_list=load,
             now=ctx.now(),
             list_cache=remote.verified,

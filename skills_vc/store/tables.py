@@ -401,3 +401,14 @@ class PresentationRequest(Base):
     forget_at: Mapped[datetime] = mapped_column(index=True)
     answered_at: Mapped[datetime | None]
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class ChangeCounter(Base):
+    """A number raised by every transaction that changes what verification reads (an
+    association's keys or accreditation, a credential's status): processes that keep the registry
+    and the signed status lists in memory compare it to know when to read them again."""
+
+    __tablename__ = "change_counters"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
