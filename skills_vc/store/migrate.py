@@ -18,6 +18,8 @@ __all__ = ["MigrationState", "alembic_config", "head_revisions", "migration_stat
 
 _HERE = Path(__file__).parent
 _SCRIPT_LOCATION = str(_HERE / "migrations")
+# The PostgreSQL advisory lock taken while migrating (any constant, the same in every release).
+_MIGRATION_LOCK = 0x736B696C6C73  # "skills"
 
 
 def alembic_config(url: str) -> Config:
@@ -31,6 +33,10 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database behind ``engine`` to ``revision`` (the latest by default)."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Replicas that start together migrate one after the other: the others wait here, then
+            # find the database at the head (without it, two CREATE TABLEs of one name collide).
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
@@ -39,6 +45,12 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 def head_revisions() -> tuple[str, ...]:
     """The head revision(s) of the migrations shipped in the package; read from disk once."""
     return tuple(sorted(ScriptDirectory(_SCRIPT_LOCATION).get_heads()))
+
+
+@lru_cache(maxsize=1)
+def known_revisions() -> frozenset[str]:
+    """Every revision the package ships."""
+    return frozenset(script.revision for script in ScriptDirectory(_SCRIPT_LOCATION).walk_revisions())
 
 
 @dataclass(frozen=True)
@@ -51,6 +63,12 @@ class MigrationState:
     @property
     def at_head(self) -> bool:
         return self.current == self.head
+
+    @property
+    def ahead(self) -> bool:
+        """Migrated by a newer release (a revision this package does not know): during a rolling
+        upgrade the older replicas go on serving, as every migration only adds."""
+        return bool(self.current) and not set(self.current) <= known_revisions()
 
 
 def migration_state(engine: Engine, timeout_seconds: float) -> MigrationState:

@@ -131,3 +131,20 @@ def test_readyz_answers_at_the_deadline(platform: Platform, monkeypatch: pytest.
     assert response.status_code == 503
     assert response.json()["reason"] == "database_unreachable"
     assert "0.2 s" in response.json()["detail"]
+
+
+def test_readyz_ready_when_a_newer_release_migrated_the_database(tmp_path: Path) -> None:
+    """A rolling upgrade: the new release has migrated, the older replicas go on serving."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'newer.db'}")
+    upgrade(engine)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    with _client(tmp_path, engine) as client:
+        ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {
+        "status": "ready",
+        "database": "ok",
+        "migrations": "9999",
+        "note": "database_ahead",
+    }

@@ -99,6 +99,8 @@ def _judge(state: MigrationState) -> tuple[int, dict[str, Any]]:
     current = ",".join(state.current) or None
     if state.at_head:
         return 200, {"status": "ready", "database": "ok", "migrations": current}
+    if state.ahead:
+        return 200, {"status": "ready", "database": "ok", "migrations": current, "note": "database_ahead"}
     expected = ",".join(state.head)
     return 503, {
         "error": "not_ready",
