@@ -1,0 +1,1 @@
+"""The deployment: the production topology and backups, run without containers."""
