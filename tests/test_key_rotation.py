@@ -193,10 +193,26 @@ def test_the_previous_operator_key_works_during_the_rotation_only(deployment: De
         assert operator_call(site, slug, OPERATOR_KEY, "accredited").status_code == 200
         assert operator_call(site, slug, NEW_OPERATOR_KEY, "suspended").status_code == 200
         assert operator_call(site, slug, NEW_OPERATOR_KEY + "x", "accredited").status_code == 403
+        # The staff account API and the operator's sign-in page take it too.
+        assert (
+            site.client.get(f"/associations/{slug}/staff", headers=site.auth(OPERATOR_KEY)).status_code == 200
+        )
+        signed_in = site.client.post(
+            "/operator/login", data={"operator_key": OPERATOR_KEY}, follow_redirects=False
+        )
+        assert signed_in.status_code == 303
     with deployment.process(operator_key=NEW_OPERATOR_KEY) as site:
         assert operator_call(site, slug, NEW_OPERATOR_KEY, "accredited").status_code == 200
         refused = operator_call(site, slug, OPERATOR_KEY, "suspended")
         assert refused.status_code == 403 and refused.json()["error"] == "operator_only"
+        assert (
+            site.client.get(f"/associations/{slug}/staff", headers=site.auth(OPERATOR_KEY)).status_code == 401
+        )
+        site.client.cookies.clear()
+        login = site.client.post(
+            "/operator/login", data={"operator_key": OPERATOR_KEY}, follow_redirects=False
+        )
+        assert login.status_code == 403
 
 
 def test_open_sealed_any_names_the_master_key_that_opened() -> None:

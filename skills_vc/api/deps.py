@@ -22,6 +22,7 @@ __all__ = [
     "OperatorDep",
     "RemoteListsDep",
     "app_context",
+    "is_operator_key",
     "read_only_request",
     "read_only_transaction",
     "service_context",
@@ -91,16 +92,21 @@ def _association(request: Request, ctx: ContextDep) -> Association:
     return association
 
 
-def _operator(request: Request) -> str:
-    token = _bearer(request).encode()
-    state = request.app.state
-    # The current key and, during a rotation, the previous ones. Each comparison is constant-time
-    # and every key is compared, so response timings tell neither the key nor which one matched.
+def is_operator_key(state: Any, presented: str) -> bool:
+    """Whether ``presented`` is the operator key or, during a rotation, one of the previous ones.
+
+    Each comparison is constant-time and every key is compared, so response timings tell neither
+    the key nor which one matched."""
+    token = presented.encode()
     accepted: tuple[str, ...] = (state.operator_key, *state.settings.previous_operator_keys)
     matched = False
     for expected in accepted:
         matched |= hmac.compare_digest(token, expected.encode())
-    if not matched:
+    return matched and bool(presented)
+
+
+def _operator(request: Request) -> str:
+    if not is_operator_key(request.app.state, _bearer(request)):
         raise ForbiddenError("this action needs the platform operator's key", code="operator_only")
     return "operator"
 

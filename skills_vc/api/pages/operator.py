@@ -7,7 +7,6 @@ status; a visitor who is not signed in is sent to the sign-in form.
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from skills_vc.api.deps import ContextDep, service_context
+from skills_vc.api.deps import ContextDep, is_operator_key, service_context
 from skills_vc.api.pages import security
 from skills_vc.api.pages.error_pages import error_page_route
 from skills_vc.api.pages.routes import render
@@ -170,9 +169,8 @@ def login(request: Request, ctx: ContextDep, operator_key: Annotated[str, Form()
         staff.check_attempts(ctx, limits)
     except TooManyAttempts as exc:
         return _login(request, exc.status, error=exc.code, minutes=exc.extra.get("retry_after_minutes"))
-    expected: str = request.app.state.operator_key
-    # Constant-time comparison, so the key cannot be guessed from response timings.
-    if not operator_key or not hmac.compare_digest(operator_key.encode(), expected.encode()):
+    # Constant-time comparisons (the previous keys too, during a rotation).
+    if not operator_key or not is_operator_key(request.app.state, operator_key):
         staff.record_failure(ctx, limits)
         return _login(request, 403, error="wrong_key")
     staff.clear_failures(ctx, limits[0])

@@ -6,14 +6,13 @@ any association. Passwords are write-only: no response holds a password or its h
 
 from __future__ import annotations
 
-import hmac
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from skills_vc.api.deps import ContextDep
+from skills_vc.api.deps import ContextDep, is_operator_key
 from skills_vc.errors import AuthenticationError, ForbiddenError
 from skills_vc.services import associations, staff
 from skills_vc.store import associations as association_repo
@@ -64,9 +63,8 @@ def _managed_association(slug: str, request: Request, ctx: ContextDep) -> Associ
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise AuthenticationError("send the API key as 'Authorization: Bearer <key>'", code="unauthenticated")
-    operator_key: str = request.app.state.operator_key
-    # Constant-time comparison, so the key cannot be guessed from response timings.
-    if hmac.compare_digest(token.encode(), operator_key.encode()):
+    # Constant-time comparisons (the previous keys too, during a rotation).
+    if is_operator_key(request.app.state, token):
         return associations.get(ctx, slug)
     caller = association_repo.by_api_key_hash(ctx.session, associations.hash_api_key(token))
     if caller is None:
