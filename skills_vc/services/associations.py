@@ -334,7 +334,16 @@ def _entry(
 def key_resolver(ctx: ServiceContext, cache: verify_cache.VerifyCache | None = None) -> KeyResolver:
     """A ``KeyResolver`` over the registry: only keys of associations this platform registered.
 
-    With ``cache``, the registry is read from the process's verification cache."""
+    With ``cache``, the registry is read from the process's verification cache; without, each
+    association is read once for the resolver's lifetime."""
+    seen: dict[str, verify_cache.RegistryEntry | None] = {}
+
+    def entry_of(slug: str) -> verify_cache.RegistryEntry | None:
+        if cache is not None:
+            return _entry(ctx, slug, cache)
+        if slug not in seen:
+            seen[slug] = registry_entry(ctx, slug)
+        return seen[slug]
 
     def resolve(kid: str) -> ResolvedKey:
         if _SHORT_KID.match(kid):
@@ -343,7 +352,7 @@ def key_resolver(ctx: ServiceContext, cache: verify_cache.VerifyCache | None = N
             return cache.get("paper_key", kid, lambda: _paper_key(ctx, kid))
         did, _, fragment = kid.partition("#")
         slug = _slug_of_did(ctx, did)
-        entry = _entry(ctx, slug, cache) if slug else None
+        entry = entry_of(slug) if slug else None
         if entry is None:
             raise ProofError("unknown_key", f"{kid} is not a key of a registered association")
         found = entry.keys.get(fragment)
