@@ -103,6 +103,8 @@ def _finish(scope: Scope, root_path: str, status: int, started: float) -> None:
     method = scope["method"] if scope["method"] in _METHODS else "OTHER"
     route = route_template(scope, root_path)
     metrics.observe_request(method, route, status, seconds)
+    if not access_log.isEnabledFor(logging.INFO):  # --no-access-log: no line to build
+        return
     access_log.info(
         "%s %s HTTP/%s %d",
         method,
