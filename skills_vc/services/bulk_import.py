@@ -11,6 +11,16 @@
    reported chunk by chunk. A row whose key is already recorded is never issued again, whatever
    file it comes in; the database refuses a second activity with the same key, so two imports
    racing cannot both issue it.
+
+When the process stops, an import never stays ``issuing`` without a runner. On SIGTERM
+(:meth:`ImportRunner.shutdown`) the running import gets a few seconds to finish; if it does not,
+it stops before its next chunk and its transaction is rolled back; it and the imports waiting
+their turn are marked ``failed`` with the code ``import_interrupted``. A process that dies (a
+crash, SIGKILL) loses the transaction with its connection; the next process to start marks the
+import the same way (:meth:`ImportRunner.recover`). Either way nothing of it was issued and it
+can be confirmed again. A live runner holds a lock on its import's row for the whole transaction
+(PostgreSQL: ``FOR UPDATE``; SQLite: the write lock every transaction takes when it begins), so
+no other process takes a running import for an interrupted one.
 """
 
 from __future__ import annotations
@@ -21,6 +31,7 @@ import io
 import logging
 import re
 import threading
+import time
 import unicodedata
 import uuid
 import zipfile
@@ -29,7 +40,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import IO, Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from skills_vc.errors import ConflictError, NotFoundError, SkillsVCError, ValidationFailed
@@ -41,7 +53,9 @@ from skills_vc.store.tables import Activity, Association, BulkImport, Volunteer
 
 __all__ = [
     "CHUNK",
+    "INTERRUPTED",
     "MAX_GROUPS",
+    "SHUTDOWN_FINISH_SECONDS",
     "ImportOptions",
     "ImportRunner",
     "Progress",
@@ -63,6 +77,13 @@ MAX_SKILLS = records.MAX_SKILLS
 # About 60 ms per certificate (`make bench`): a ZIP of 1,000 takes about a minute to build.
 MAX_ZIP = 1000
 _SUGGESTIONS = 10
+# The error code of an import that its process stopped (SIGTERM) or lost (crash) before the end.
+INTERRUPTED = "import_interrupted"
+# On SIGTERM, how long the running import may go on to finish before it is stopped: about ten
+# thousand credentials (`make bench`), within the 30 seconds orchestrators usually allow.
+SHUTDOWN_FINISH_SECONDS = 10.0
+# Then how long to wait for it to roll back and record that it stopped (a chunk takes ~0.2 s).
+_STOP_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -246,6 +267,7 @@ def confirm(
     rows to issue needs at least one skill (``no_skills``), at most 40, all known to ESCO.
     ``interrupted`` says that an import still marked ``issuing`` is not running any more (the
     process stopped): its transaction was lost, nothing of it was issued, it may be confirmed again.
+    It is refused (``import_running``) when a runner, in this process or another, still holds it.
     """
     row = get_import(ctx, association, import_id)
     confirmable = ("preview", "failed", "issuing") if interrupted else ("preview", "failed")
@@ -253,6 +275,8 @@ def confirm(
         raise ConflictError(
             f"this import is {row.status}: it cannot be confirmed", code="import_not_confirmable"
         )
+    if row.status == "issuing" and not _unclaimed(ctx.session, [row.id]):
+        raise ConflictError("this import is being issued", code="import_running")
     if row.file_errors and any(e["code"] != "encoding_problem" for e in row.file_errors):
         raise ValidationFailed(
             "the file has errors: fix it and upload it again", code="import_has_file_errors"
@@ -284,6 +308,25 @@ def confirm(
     row.error_code = None
     ctx.session.flush()
     return row
+
+
+def _unclaimed(session: Session, import_ids: Sequence[str] | None = None) -> list[BulkImport]:
+    """The imports marked ``issuing`` (of ``import_ids``, or all) that no live transaction holds,
+    locked for the caller's transaction. A runner's transaction locks its import's row until it
+    ends: on PostgreSQL ``FOR UPDATE`` (``SKIP LOCKED`` leaves those rows out); on SQLite the
+    caller holds the write lock, so no runner's transaction is open at all."""
+    query = select(BulkImport).where(BulkImport.status == "issuing")
+    if import_ids is not None:
+        query = query.where(BulkImport.id.in_(import_ids))
+    return list(session.scalars(query.with_for_update(skip_locked=True)))
+
+
+def _interrupted() -> SkillsVCError:
+    return SkillsVCError(
+        "the service stopped before this import was issued: nothing of it was issued, confirm it again",
+        code=INTERRUPTED,
+        status=503,
+    )
 
 
 @dataclass
@@ -340,9 +383,19 @@ def _person(values: dict[str, str]) -> str:
     return f"{email}\n{records.normalised_name(values['volunteer_name'])}"
 
 
-def issue(ctx: ServiceContext, import_id: str, report: Callable[[int, int], None]) -> BulkImport:
-    """Issue every valid row of a confirmed import in the caller's transaction (all or nothing)."""
-    row = ctx.session.get(BulkImport, import_id)
+def issue(
+    ctx: ServiceContext,
+    import_id: str,
+    report: Callable[[int, int], None],
+    stop: Callable[[], bool] | None = None,
+) -> BulkImport:
+    """Issue every valid row of a confirmed import in the caller's transaction (all or nothing).
+
+    The import's row stays locked until the transaction ends: that lock is how other processes
+    know the import is running. ``stop`` is asked before each chunk; when it says so, the import
+    raises ``import_interrupted`` and the caller's rollback leaves nothing of it.
+    """
+    row = ctx.session.get(BulkImport, import_id, with_for_update=True)
     if row is None:
         raise NotFoundError(f"no import {import_id!r}", code="import_not_found")
     if row.status != "issuing":
@@ -368,6 +421,8 @@ def issue(ctx: ServiceContext, import_id: str, report: Callable[[int, int], None
     labelled: dict[tuple[tuple[str, ...], str], list[dict[str, str]]] = {}
     done = 0
     for start in range(0, len(todo), CHUNK):
+        if stop is not None and stop():
+            raise _interrupted()
         chunk = todo[start : start + CHUNK]
         activities: list[dict[str, Any]] = []
         for r in chunk:
@@ -422,7 +477,8 @@ class ImportRunner:
     """Runs confirmed imports one at a time in a background thread, and keeps their progress.
 
     Each import is issued in one transaction of its own. If it fails, that transaction is rolled
-    back (nothing issued) and the import is marked ``failed`` with the error's code.
+    back (nothing issued) and the import is marked ``failed`` with the error's code. The process
+    calls :meth:`recover` when it starts and :meth:`shutdown` when it stops.
     """
 
     def __init__(
@@ -432,20 +488,71 @@ class ImportRunner:
         self._make_context = make_context
         self._lock = threading.Lock()  # one import at a time: they would only wait for each other
         self._progress: dict[str, Progress] = {}
+        self._threads: set[threading.Thread] = set()
         self._guard = threading.Lock()
+        self._closing = threading.Event()  # no import starts any more
+        self._stopping = threading.Event()  # the running import stops before its next chunk
 
     def progress(self, import_id: str) -> Progress | None:
         with self._guard:
             return self._progress.get(import_id)
 
     def start(self, import_id: str, total: int) -> threading.Thread:
-        with self._guard:
-            self._progress[import_id] = Progress(total=total)
         thread = threading.Thread(
             target=self._run, args=(import_id,), name=f"import-{import_id[:8]}", daemon=True
         )
+        with self._guard:
+            self._progress[import_id] = Progress(total=total)
+            self._threads.add(thread)
         thread.start()
         return thread
+
+    def recover(self) -> list[str]:
+        """Mark ``failed`` (``import_interrupted``) the imports left ``issuing`` by a process that
+        stopped, and return their ids; called once when the process starts.
+
+        Their transaction was rolled back when the process died, so nothing of them was issued,
+        and they may be confirmed again. Imports that a live process is issuing hold their row
+        and are left alone. On SQLite this waits for the write lock (``busy_timeout``); if another
+        process holds it longer, nothing is marked and the next start tries again.
+        """
+        session = self._factory()
+        try:
+            rows = _unclaimed(session)
+            now = self._make_context(session).now()
+            for row in rows:
+                row.status, row.error_code, row.finished_at = "failed", INTERRUPTED, now
+            session.commit()
+        except OperationalError:
+            session.rollback()
+            log.warning("could not look for interrupted imports: the database is busy", exc_info=True)
+            return []
+        finally:
+            session.close()
+        for row in rows:
+            log.warning("bulk import %s was interrupted by a stop of the service: marked failed", row.id)
+        return [row.id for row in rows]
+
+    def shutdown(self, finish_seconds: float = SHUTDOWN_FINISH_SECONDS) -> None:
+        """Stop for the end of the process (SIGTERM), leaving no import ``issuing``.
+
+        Imports waiting their turn are not started: they are marked ``failed`` with
+        ``import_interrupted``. The running import has ``finish_seconds`` to finish; then it stops
+        before its next chunk, its transaction is rolled back and it is marked the same way. If it
+        does not stop either (blocked in the database), the process ends without it: its
+        transaction is lost with the connection, and :meth:`recover` marks it at the next start.
+        """
+        self._closing.set()
+        self._join(finish_seconds)
+        self._stopping.set()
+        self._join(_STOP_SECONDS)
+
+    def _join(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        with self._guard:
+            threads = list(self._threads)
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
     def _report(self, import_id: str) -> Callable[[int, int], None]:
         def report(done: int, total: int) -> None:
@@ -457,20 +564,29 @@ class ImportRunner:
         return report
 
     def _run(self, import_id: str) -> None:
-        with self._lock:
-            outcome = "done"
-            try:
-                with transaction(self._factory) as session:
-                    issue(self._make_context(session), import_id, self._report(import_id))
-            except SkillsVCError as exc:
-                outcome = exc.code
-            except Exception:
-                log.exception("bulk import %s failed", import_id)
-                outcome = "internal_error"
-            if outcome != "done":
-                self._fail(import_id, outcome)
+        try:
+            with self._lock:
+                self._issue(import_id)
+        finally:
             with self._guard:
-                self._progress[import_id].outcome = outcome
+                self._threads.discard(threading.current_thread())
+
+    def _issue(self, import_id: str) -> None:
+        outcome = "done"
+        try:
+            if self._closing.is_set():
+                raise _interrupted()
+            with transaction(self._factory) as session:
+                issue(self._make_context(session), import_id, self._report(import_id), self._stopping.is_set)
+        except SkillsVCError as exc:
+            outcome = exc.code
+        except Exception:
+            log.exception("bulk import %s failed", import_id)
+            outcome = "internal_error"
+        if outcome != "done":
+            self._fail(import_id, outcome)
+        with self._guard:
+            self._progress[import_id].outcome = outcome
 
     def _fail(self, import_id: str, code: str) -> None:
         session = self._factory()
