@@ -69,10 +69,13 @@ def test_a_change_in_this_process_is_seen_by_the_next_verification(platform: Pla
     status, report = platform.verify(issued["jwt"])
     assert (status, report["verified"], _revocation(report)) == (400, False, "revoked")
 
-    # A new key (rotation) and a new association are seen at once too.
+    # A new key (rotation) and a new association are seen at once too, by the DID document too.
+    document = f"/issuers/{association['slug']}/did.json"
+    assert len(platform.client.get(document).json()["verificationMethod"]) == 1
     platform.client.post(
         f"/associations/{association['slug']}/keys/rotate", json={}, headers=association["headers"]
     ).raise_for_status()
+    assert len(platform.client.get(document).json()["verificationMethod"]) == 2
     fresh = platform.issue(association)
     assert platform.verify(fresh["jwt"])[1]["verified"] is True
     other = platform.register()

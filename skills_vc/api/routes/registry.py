@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Depends, Response, status
 
 from skills_vc.api import schemas, views
-from skills_vc.api.deps import AssociationDep, ContextDep, OperatorDep
+from skills_vc.api.deps import AssociationDep, ContextDep, OperatorDep, read_only_transaction
 from skills_vc.errors import ForbiddenError
-from skills_vc.services import associations
+from skills_vc.services import associations, verify_cache
 
 router = APIRouter(tags=["registry"])
 
@@ -58,7 +58,10 @@ def rotate_key(
     return views.association_out(ctx, associations.get(ctx, slug))
 
 
-@router.get("/issuers/{slug}/did.json")
+@router.get("/issuers/{slug}/did.json", dependencies=[Depends(read_only_transaction)])
 def did_document(slug: str, ctx: ContextDep, response: Response) -> dict[str, Any]:
+    """Read only (on SQLite it never waits for a writer); the document comes from the process's
+    verification cache, emptied with it when a key changes."""
     response.headers["Cache-Control"] = "public, max-age=300"
-    return associations.document_for(ctx, slug)
+    cache = verify_cache.cache_for(ctx.session, ctx.settings.verify_cache_seconds)
+    return cache.get("did_document", slug, lambda: associations.document_for(ctx, slug))
