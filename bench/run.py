@@ -20,13 +20,13 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from bench import mapper_bench, paper_bench, portal_bench, presentation_bench, wallet_bench
+from bench import http_bench, mapper_bench, paper_bench, portal_bench, presentation_bench, wallet_bench
 from skills_vc.config import Settings
 from skills_vc.core.verify import VerifiedListCache, VerifyContext, verify_presented
-from skills_vc.services import associations, issuance, records, status_lists, verification
+from skills_vc.services import associations, issuance, records, status_lists, verification, verify_cache
 from skills_vc.services.context import ServiceContext, transaction
 from skills_vc.store.migrate import upgrade
-from skills_vc.store.session import make_engine, make_session_factory
+from skills_vc.store.session import make_engine, make_read_only_session_factory, make_session_factory
 
 MASTER = bytes(range(32))
 BATCH = 200
@@ -133,10 +133,14 @@ def bench_issuance(settings: Settings, batches: int) -> tuple[float, list[str]]:
     return _best_rate(work, repeats=3), tokens
 
 
-def bench_verification(settings: Settings, tokens: list[str]) -> tuple[float, float]:
-    """In-process verification with the registry and the status lists held in memory, and the
-    full service path (registry in the database, status lists signed and read locally)."""
-    factory = make_session_factory(make_engine(settings.resolved_database_url))
+def bench_verification(settings: Settings, tokens: list[str]) -> tuple[float, float, float]:
+    """Three views of one verification (each token is a distinct credential of one association):
+    the core alone with everything at hand; ``verification.verify`` as a request runs it (a new
+    session each call, the process's cache of the registry and the status lists warm: no SQL);
+    and the same with that cache emptied before each call (the registry and the lists read from
+    SQLite every time, as before the cache)."""
+    engine = make_engine(settings.resolved_database_url)
+    factory = make_session_factory(engine)
     remote = verification.RemoteStatusLists(settings.status_cache_seconds)
     with transaction(factory) as session:
         ctx = ServiceContext(session, settings, MASTER)
@@ -166,26 +170,49 @@ def bench_verification(settings: Settings, tokens: list[str]) -> tuple[float, fl
             now=datetime.now(UTC),
             list_cache=VerifiedListCache(),
         )
-        n = 2000
-        sample = (tokens * (n // len(tokens) + 1))[:n]
+    n = 2000
+    sample = (tokens * (n // len(tokens) + 1))[:n]
 
-        def core() -> int:
-            for token in sample:
-                if not verify_presented(token, core_ctx).verified:
-                    raise AssertionError("a benchmark credential failed verification")
-            return n
+    def core() -> int:
+        for token in sample:
+            if not verify_presented(token, core_ctx).verified:
+                raise AssertionError("a benchmark credential failed verification")
+        return n
 
-        core_rate = _best_rate(core)
-        m = 300
+    read_only = make_read_only_session_factory(engine)
 
-        def service() -> int:
-            for token in sample[:m]:
-                if not verification.verify(ctx, token, remote).verified:
-                    raise AssertionError("a benchmark credential failed verification")
-            return m
+    def as_a_request(token: str) -> bool:
+        session = read_only()  # as the verify route's (a deferred transaction on SQLite)
+        try:
+            verified = verification.verify(ServiceContext(session, settings, MASTER), token, remote).verified
+            if session.in_transaction():  # as the request dependency does
+                session.commit()
+        finally:
+            session.close()
+        return verified
 
-        service_rate = _best_rate(service, repeats=3)
-    return core_rate, service_rate
+    def service() -> int:
+        for token in sample:
+            if not as_a_request(token):
+                raise AssertionError("a benchmark credential failed verification")
+        return n
+
+    with factory() as session:
+        cache = verify_cache.cache_for(session, settings.verify_cache_seconds)
+    m = 300
+
+    def cold() -> int:
+        for token in sample[:m]:
+            cache.invalidate()
+            if not as_a_request(token):
+                raise AssertionError("a benchmark credential failed verification")
+        return m
+
+    core_rate = _best_rate(core)
+    service_rate = _best_rate(service)
+    cold_rate = _best_rate(cold, repeats=3)
+    engine.dispose()
+    return core_rate, service_rate, cold_rate
 
 
 def _machine() -> dict[str, str]:
@@ -227,7 +254,7 @@ def main() -> None:
         issue_rate, tokens = bench_issuance(settings, args.batches)
         message = len(tokens[0].rsplit(".", 1)[0])
         sign_rate, verify_rate = raw_ed25519(message)
-        core_rate, service_rate = bench_verification(settings, tokens)
+        core_rate, service_rate, cold_rate = bench_verification(settings, tokens)
     machine = _machine()
     rows = [
         ("Raw Ed25519 sign (`cryptography`)", sign_rate, "—", "—"),
@@ -239,15 +266,23 @@ def main() -> None:
             ">= 25 %",
         ),
         (
-            "Verification in process, registry and status lists cached (`vc+jwt`)",
-            core_rate,
-            f"{core_rate / verify_rate:.0%} of raw verify",
+            "Verification in process, `verification.verify` as a request runs it: a session per call, "
+            "registry and status lists from the process's cache, no SQL (`vc+jwt`)",
+            service_rate,
+            f"{service_rate / verify_rate:.0%} of raw verify",
             ">= 50 %",
         ),
         (
-            "Verification through the service (registry read from SQLite, local status lists)",
-            service_rate,
-            f"{service_rate / verify_rate:.0%} of raw verify",
+            "Verification core alone, keys, accreditation and lists handed in (`verify_presented`)",
+            core_rate,
+            f"{core_rate / verify_rate:.0%} of raw verify",
+            "—",
+        ),
+        (
+            "Verification with the process cache emptied before each call (registry and lists read "
+            "from SQLite, as before the cache)",
+            cold_rate,
+            f"{cold_rate / verify_rate:.0%} of raw verify",
             "—",
         ),
     ]
@@ -265,6 +300,7 @@ def main() -> None:
     sections.append(portal_bench.section())
     sections.append(wallet_bench.section())
     sections.append(presentation_bench.section())
+    sections.append(http_bench.section())
     header = (
         "# Benchmarks\n\n"
         f"Measured by `make bench` (`python -m bench.run`) on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.\n\n"
@@ -282,6 +318,7 @@ def main() -> None:
                 "issue_per_s": issue_rate,
                 "sign_per_s": sign_rate,
                 "verify_core_per_s": core_rate,
+                "verify_service_per_s": service_rate,
                 "verify_per_s": verify_rate,
             }
         )
