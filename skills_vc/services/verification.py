@@ -10,10 +10,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 from functools import cache
 from typing import Any
 
 import jsonschema_rs
+from sqlalchemy import Engine
 
 from skills_vc.config import Settings
 from skills_vc.core.checks import Report
@@ -31,9 +33,9 @@ from skills_vc.services import associations
 from skills_vc.services.context import ServiceContext
 from skills_vc.services.remote_fetch import FetchPolicy, fetch_text
 from skills_vc.services.status_lists import TOKEN_LIST_PATH, signed_list, signed_token_list
-from skills_vc.services.verify_cache import VerifyCache, cache_for
+from skills_vc.services.verify_cache import NotInMemory, VerifyCache, cache_for, held_cache
 
-__all__ = ["RemoteStatusLists", "fetch_policy", "status_loader", "verify"]
+__all__ = ["RemoteStatusLists", "fetch_policy", "status_loader", "verify", "verify_in_memory"]
 
 
 class RemoteStatusLists:
@@ -51,17 +53,44 @@ class RemoteStatusLists:
         self._cache: dict[str, tuple[float, str]] = {}
         self.verified = VerifiedListCache()
 
+    def cached(self, url: str) -> str | None:
+        """The list at ``url`` if the cache holds it fresh."""
+        with self._lock:
+            hit = self._cache.get(url)
+        return hit[1] if hit is not None and hit[0] > time.monotonic() else None
+
     def fetch(self, url: str, policy: FetchPolicy) -> str:
         """The list at ``url``, from the cache while it is fresh; raises ``StatusListUnavailable``."""
         now = time.monotonic()
-        with self._lock:
-            hit = self._cache.get(url)
-        if hit is not None and hit[0] > now:
-            return hit[1]
+        hit = self.cached(url)
+        if hit is not None:
+            return hit
         text = fetch_text(url, policy)
         with self._lock:
             self._cache[url] = (now + self._max_age, text)
         return text
+
+
+class _RemoteFromMemory(RemoteStatusLists):
+    """The lists another server hosts, from ``source``'s cache only: a miss needs the network."""
+
+    def __init__(self, source: RemoteStatusLists) -> None:
+        self._source = source
+        self.verified = source.verified
+
+    def fetch(self, url: str, policy: FetchPolicy) -> str:
+        hit = self._source.cached(url)
+        if hit is None:
+            raise NotInMemory(url)
+        return hit
+
+
+class _NoDatabase:
+    """The session of a verification answered from memory: touching it means the answer is not
+    all in memory."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise NotInMemory(name)
 
 
 def fetch_policy(settings: Settings) -> FetchPolicy:
@@ -120,11 +149,13 @@ def status_loader(
     return load
 
 
-def verify(ctx: ServiceContext, presented: Any, remote: RemoteStatusLists) -> Report:
+def verify(
+    ctx: ServiceContext, presented: Any, remote: RemoteStatusLists, cache: VerifyCache | None = None
+) -> Report:
     """Run every named check on ``presented`` (a vc+jwt, an envelope, a paper QR text)."""
     # The registry resolves a vc+jwt's DID URL and a paper QR's short key id alike. Both it and
     # this platform's status lists come from the process's cache, read again after a change.
-    cache = cache_for(ctx.session, ctx.settings.verify_cache_seconds)
+    cache = cache or cache_for(ctx.session, ctx.settings.verify_cache_seconds)
     load = status_loader(ctx, remote, cache)
     return verify_presented(
         presented,
@@ -137,6 +168,26 @@ def verify(ctx: ServiceContext, presented: Any, remote: RemoteStatusLists) -> Re
             check_claims=sd_jwt_claims_validator(ctx),
         ),
     )
+
+
+def verify_in_memory(
+    engine: Engine,
+    settings: Settings,
+    clock: Callable[[], datetime],
+    presented: Any,
+    remote: RemoteStatusLists,
+) -> Report | None:
+    """The report of ``verify``, when everything it needs is in this process's memory (the
+    registry, the lists, a fresh change counter); None when it needs the database or the network,
+    so the caller may run it without blocking (an event loop) and fall back to ``verify``."""
+    cache = held_cache(engine)
+    if cache is None:
+        return None
+    ctx = ServiceContext(session=_NoDatabase(), settings=settings, master_key=b"", clock=clock)  # type: ignore[arg-type]
+    try:
+        return verify(ctx, presented, _RemoteFromMemory(remote), cache)
+    except NotInMemory:
+        return None
 
 
 SD_JWT_SCHEMA = "volunteer-activity.sd-jwt-vc.schema.json"

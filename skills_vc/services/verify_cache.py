@@ -27,13 +27,20 @@ from skills_vc.core.formats import ResolvedKey
 from skills_vc.core.trust import AccreditationEvent
 from skills_vc.store.tables import ChangeCounter
 
-__all__ = ["RegistryEntry", "VerifyCache", "cache_for", "mark_changed"]
+__all__ = ["NotInMemory", "RegistryEntry", "VerifyCache", "cache_for", "held_cache", "mark_changed"]
 
 COUNTER = "verification"
 _CHANGED = "skills_vc_verification_changed"
 _MAX_ENTRIES = 10_000
 
 T = TypeVar("T")
+
+
+class NotInMemory(BaseException):
+    """A verification answered from memory needs the database or the network after all.
+
+    A ``BaseException``, so that no ``except Exception`` on the way turns it into a failed check:
+    it reaches the caller, which verifies again with a database session."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,10 @@ class VerifyCache:
                 self._entries.clear()
                 self._counter = value
             self._checked_at = now
+
+    def fresh(self) -> bool:
+        """Whether the counter was read recently enough to answer without reading it again."""
+        return self._counter is not None and time.monotonic() - self._checked_at < self.max_age
 
     def invalidate(self) -> None:
         """Forget everything, and read the counter again before the next use."""
@@ -124,6 +135,15 @@ def cache_for(session: Session, max_age_seconds: float) -> VerifyCache:
     cache.max_age = max_age_seconds
     cache.refresh(session)
     return cache
+
+
+def held_cache(engine: Any) -> VerifyCache | None:
+    """This process's cache of ``engine``'s database when it may answer without any statement
+    (it exists and its counter was read within its bound); None otherwise."""
+    held = _caches.get(engine.pool)
+    if held is None or not held[1].fresh():
+        return None
+    return held[1]
 
 
 def mark_changed(session: Session) -> None:

@@ -197,3 +197,35 @@ def test_a_revocation_in_one_process_is_seen_by_another_within_the_bound(
             assert time.monotonic() - rotated_at < BOUND_SECONDS + 2, "new key unknown after the bound"
             time.sleep(0.05)
     assert seen_after <= BOUND_SECONDS + 2
+
+
+def test_a_verification_all_in_memory_is_answered_without_a_session(platform: Platform, db: Engine) -> None:
+    """``verify_in_memory`` (the verify route's path on the event loop) gives the report the
+    thread's path gives, and gives up (None) whenever the database would be needed."""
+    from skills_vc.services import verification
+
+    state = platform.client.app.state  # type: ignore[attr-defined]
+
+    def in_memory(presented: Any) -> Any:
+        return verification.verify_in_memory(
+            state.engine, state.settings, state.clock, presented, state.remote_lists
+        )
+
+    association = platform.register()
+    issued, other = platform.issue(association), platform.issue(association)
+    platform.client.post(
+        f"/credentials/{other['id']}/revoke", json={"reason": "x"}, headers=association["headers"]
+    ).raise_for_status()
+    assert in_memory(issued["jwt"]) is None  # the revocation emptied the cache: not in memory
+    _, through_thread = platform.verify(issued["jwt"])
+    _, revoked_report = platform.verify(other["jwt"])
+    with _statements(db) as seen:
+        warm, revoked = in_memory(issued["jwt"]), in_memory(other["jwt"])
+    assert seen == []
+    assert warm is not None and warm.as_dict() == through_thread
+    report_only = {k: v for k, v in revoked_report.items() if k not in ("error", "detail")}
+    assert revoked is not None and revoked.as_dict() == report_only and revoked_report["error"] == "revoked"
+    # A key of an association this process has not read: the database is needed, so no answer.
+    stranger = platform.register()
+    platform.verify(issued["jwt"])  # the registration emptied the cache; fill it again
+    assert in_memory(platform.issue(stranger)["jwt"]) is None
