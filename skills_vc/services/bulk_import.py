@@ -63,6 +63,7 @@ __all__ = [
     "confirm",
     "get_import",
     "issue",
+    "issuing_elsewhere",
     "preview",
     "result_csv",
 ]
@@ -308,6 +309,15 @@ def confirm(
     row.error_code = None
     ctx.session.flush()
     return row
+
+
+def issuing_elsewhere(ctx: ServiceContext, row: BulkImport) -> bool:
+    """Whether a runner of another process holds this ``issuing`` import (PostgreSQL: a live
+    transaction locks its row). SQLite cannot tell: a runner there holds the write lock, which a
+    reader does not see, so the answer is False."""
+    if row.status != "issuing" or ctx.session.get_bind().dialect.name != "postgresql":
+        return False
+    return not _unclaimed(ctx.session, [row.id])
 
 
 def _unclaimed(session: Session, import_ids: Sequence[str] | None = None) -> list[BulkImport]:

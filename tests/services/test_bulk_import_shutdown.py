@@ -317,3 +317,29 @@ def test_recover_marks_only_the_imports_left_issuing(platform: Platform, db: Eng
     assert _state(db, left)[:2] == ("failed", INTERRUPTED)
     assert _state(db, preview_only)[:2] == ("preview", None)
     assert _runner(platform).recover() == []
+
+
+def test_an_import_run_by_another_process_shows_as_issuing_not_interrupted(
+    platform: Platform, db: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With several processes, the portal page may be served by one that does not run the
+    import: on PostgreSQL it sees the runner's lock and says issuing (not interrupted, which
+    would offer to confirm it again)."""
+    if db.dialect.name != "postgresql":
+        pytest.skip("SQLite cannot see a runner of another process (documented in docs/deploy.md)")
+    held = HeldChunks(monkeypatch)
+    association = platform.register()
+    platform.client.base_url = httpx.URL("https://testserver")  # the portal's cookies are Secure
+    staff_member(platform, association)
+    import_id = _confirm_service(platform, association["slug"], None, rows=300)
+    elsewhere = _runner(platform).start(import_id, 300)  # not the app's runner: "another process"
+    assert held.started.wait(30)
+    try:
+        progress = platform.client.get(f"/portal/bulk/{import_id}/progress").json()
+        assert progress == {"status": "issuing", "done": 0, "total": 300, "error": None}
+        page = platform.client.get(f"/portal/bulk/{import_id}?lang=en").text
+        assert 'id="confirm-form"' not in page
+    finally:
+        held.release.set()
+        elsewhere.join(30)
+    assert platform.client.get(f"/portal/bulk/{import_id}/progress").json()["status"] == "done"

@@ -138,7 +138,9 @@ def import_page(request: Request, import_id: str, ctx: ContextDep, user: StaffSi
     association = association_of(ctx, user)
     row = bulk_import.get_import(ctx, association, import_id)
     running = runner(request).progress(row.id)
-    stage, done, total, _ = _stage(row, running)
+    stage, done, total, _ = _stage(
+        row, running, bulk_import.issuing_elsewhere(ctx, row) if running is None else False
+    )
     return _page(
         request,
         "portal_bulk.html",
@@ -185,24 +187,28 @@ def progress(request: Request, import_id: str, ctx: ContextDep, user: StaffSigne
     """
     row = bulk_import.get_import(ctx, association_of(ctx, user), import_id)
     running = runner(request).progress(row.id)
-    status, done, total, error = _stage(row, running)
+    elsewhere = bulk_import.issuing_elsewhere(ctx, row) if running is None else False
+    status, done, total, error = _stage(row, running, elsewhere)
     return JSONResponse(
         {"status": status, "done": done, "total": total, "error": error},
         headers={"Cache-Control": "no-store"},
     )
 
 
-def _stage(row: BulkImport, running: Progress | None) -> tuple[str, int, int, str | None]:
+def _stage(
+    row: BulkImport, running: Progress | None, elsewhere: bool = False
+) -> tuple[str, int, int, str | None]:
     """(status, done, total, error code) of an import, from its row and the runner's progress.
 
-    An import marked ``issuing`` that this process never ran is interrupted (the process that ran
-    it stopped). For one this process ran, the runner's record says how it ended, even when the
-    reader's snapshot predates the end.
+    An import marked ``issuing`` that this process does not run is issuing in another process
+    when ``elsewhere`` (its count is that process's: 0 here until it ends), else interrupted (the
+    process that ran it stopped). For one this process ran, the runner's record says how it
+    ended, even when the reader's snapshot predates the end.
     """
     if row.status != "issuing":
         return row.status, row.issued_count, row.valid_count, row.error_code
     if running is None:
-        return "interrupted", 0, row.valid_count, None
+        return ("issuing" if elsewhere else "interrupted"), 0, row.valid_count, None
     if running.outcome is None:
         return "issuing", running.done, running.total, None
     if running.outcome == "done":
