@@ -2,8 +2,10 @@
 (VC API).
 
 Issuing allocates random status indexes, builds and validates each credential, signs it and
-stores it, all in the caller's transaction: any failure leaves nothing written. One code path
-serves a single credential and a batch of hundreds, so the batch is what gets optimised.
+stores it, all in the caller's transaction: any failure leaves no credential written (on
+PostgreSQL the status list counters keep what was reserved, see ``StatusListCounter``). One code
+path serves a single credential and a batch of hundreds, so the batch is what gets optimised; a
+batch may span two status lists when the newest one fills up.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from skills_vc.core.enterprise import format_enterprise_number
 from skills_vc.core.formats import get_format
 from skills_vc.core.formats.vcjwt import issuer_id
 from skills_vc.core.schema import SchemaViolation, validate_credential
-from skills_vc.core.status import status_entries
+from skills_vc.core.status import StatusPurpose, status_entries
 from skills_vc.errors import ConflictError, ForbiddenError, NotFoundError, ValidationFailed
 from skills_vc.services import associations
 from skills_vc.services.context import ServiceContext
@@ -114,12 +116,14 @@ def _issue(
 
     documents: list[dict[str, Any]] = []
 
-    def rows_for(seq: int, indexes: Sequence[int]) -> list[dict[str, Any]]:
-        urls = list_urls(ctx, association, seq)
+    def rows_for(positions: Sequence[repo.Position]) -> list[dict[str, Any]]:
+        urls: dict[int, dict[StatusPurpose, str]] = {}
         documents.clear()
-        for request, index in zip(requests, indexes, strict=True):
+        for request, (seq, index) in zip(requests, positions, strict=True):
+            if seq not in urls:
+                urls[seq] = list_urls(ctx, association, seq)
             cid = request.credential_id or f"urn:uuid:{uuid.uuid4()}"
-            document = request.build(cid, status_entries(urls, index, cid))
+            document = request.build(cid, status_entries(urls[seq], index, cid))
             try:
                 validate_credential(document)
             except SchemaViolation as exc:
@@ -141,7 +145,9 @@ def _issue(
                 "valid_from": _parse(document["validFrom"]),
                 "valid_until": _parse(document["validUntil"]) if "validUntil" in document else None,
             }
-            for request, index, document, token in zip(requests, indexes, documents, secured, strict=True)
+            for request, (seq, index), document, token in zip(
+                requests, positions, documents, secured, strict=True
+            )
         ]
 
     rows = repo.insert_with_status_indexes(

@@ -412,3 +412,21 @@ class ChangeCounter(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+
+
+class StatusListCounter(Base):
+    """How many indexes of one status list have been handed out: new credentials go to the
+    association's newest list until this reaches the list's capacity, then to a new list.
+
+    On PostgreSQL the count is raised in a short transaction of its own, before the credentials are
+    written, so it may include indexes of a transaction that failed afterwards: it is never lower
+    than the list's credentials, and a list it over-counts only closes a little early. For the same
+    reason it has no foreign key: that transaction may run before the association's own row is
+    committed (an association registered and issuing in one transaction).
+    """
+
+    __tablename__ = "status_list_counters"
+
+    association_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    allocated: Mapped[int] = mapped_column(Integer)
