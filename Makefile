@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := tests/interop/node_modules/.installed
 
-.PHONY: run wallet test lint bench install interop-deps esco-index eval-mapper clean
+.PHONY: run wallet test lint bench bench-million install interop-deps esco-index eval-mapper clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,14 @@ lint: $(STAMP)
 bench: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 	$(BIN)/python -m bench.run --output docs/benchmarks.md
+
+## A million credentials on PostgreSQL (about 5 minutes on 2 cores), into docs/benchmarks-million.md;
+## a scratch database on 127.0.0.1:5432 is created and dropped.
+bench-million: $(STAMP)
+	dropdb -h 127.0.0.1 -U postgres --if-exists skills_vc_million_bench
+	createdb -h 127.0.0.1 -U postgres skills_vc_million_bench
+	$(BIN)/python -m bench.million_bench --database-url postgresql+psycopg://postgres@127.0.0.1:5432/skills_vc_million_bench --output docs/benchmarks-million.md; \
+	  status=$$?; dropdb -h 127.0.0.1 -U postgres skills_vc_million_bench; exit $$status
 
 clean:
 	rm -rf $(VENV) var tests/interop/node_modules .pytest_cache .mypy_cache .ruff_cache

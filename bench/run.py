@@ -312,7 +312,8 @@ def main() -> None:
         + "\n".join(f"- {k}: {v}" for k, v in machine.items())
         + "\n\nRates are the best of several runs. Targets are goals, not test assertions. On a shared "
         "virtual machine, rates vary by up to a third from one run to the next: compare the ratios "
-        "measured in the same run.\n\n"
+        "measured in the same run. A million credentials on PostgreSQL: "
+        "[benchmarks-million.md](benchmarks-million.md) (`make bench-million`).\n\n"
     )
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(header + "\n".join(sections))
