@@ -18,7 +18,7 @@ entries are matched against those.
 from __future__ import annotations
 
 import json
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -100,17 +100,29 @@ def allowed_top_level_terms(context_url: str) -> frozenset[str]:
     return frozenset(terms)
 
 
-def _check_terms(credential: dict[str, Any]) -> None:
-    contexts = credential.get("@context")
-    if not isinstance(contexts, list):
-        return  # the VC 2.0 schema reports it
+@lru_cache(maxsize=64)
+def _terms_of(contexts: tuple[Any, ...]) -> frozenset[str] | None:
+    """The top-level terms these contexts define together; None if one is not held here."""
     terms: set[str] = set()
     for context in contexts:
         if isinstance(context, str) and context in _CONTEXT_FILES:
             terms |= allowed_top_level_terms(context)
         else:
             # A context we do not hold may define anything: the term check cannot be made.
-            return
+            return None
+    return frozenset(terms)
+
+
+def _check_terms(credential: dict[str, Any]) -> None:
+    contexts = credential.get("@context")
+    if not isinstance(contexts, list):
+        return  # the VC 2.0 schema reports it
+    try:
+        terms = _terms_of(tuple(contexts))
+    except TypeError:  # an unhashable entry (an inline context object)
+        terms = None
+    if terms is None:
+        return
     unknown = sorted(key for key in credential if not key.startswith("@") and key not in terms)
     if unknown:
         raise SchemaViolation(

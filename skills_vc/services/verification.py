@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import jsonschema_rs
@@ -102,19 +102,23 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
     )
 
 
+@lru_cache(maxsize=16)
+def _list_prefixes(public_url: str) -> tuple[str, str]:
+    public = public_url.rstrip("/")
+    return public + "/status-lists/", public + TOKEN_LIST_PATH + "/"
+
+
 def _local_list(ctx: ServiceContext, url: str) -> tuple[str, str, int] | None:
     """(slug, purpose, seq) when ``url`` is one of this platform's status lists at its own address
     (purpose ``token`` for a Token Status List).
 
     Lists published elsewhere (a CDN) are fetched like any verifier would fetch them.
     """
-    public = ctx.settings.public_url.rstrip("/")
-    base = public + "/status-lists/"
+    base, tokens = _list_prefixes(ctx.settings.public_url)
     if url.startswith(base):
         parts = url[len(base) :].split("/")
         if len(parts) == 3 and parts[2].isdigit():
             return parts[0], parts[1], int(parts[2])
-    tokens = public + TOKEN_LIST_PATH + "/"
     if url.startswith(tokens):
         parts = url[len(tokens) :].split("/")
         if len(parts) == 2 and parts[1].isdigit():

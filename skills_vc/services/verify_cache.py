@@ -90,8 +90,7 @@ class VerifyCache:
     def get(self, kind: str, key: Any, load: Callable[[], T]) -> T:
         """The cached value of ``(kind, key)``, or ``load()``'s (kept unless it raises)."""
         entry_key = (kind, key)
-        with self._lock:
-            found = self._entries.get(entry_key, _MISSING)
+        found = self._entries.get(entry_key, _MISSING)  # one dict read: atomic, no lock needed
         if found is not _MISSING:
             self.hits += 1
             value: T = found
