@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import base64
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
 
 from skills_vc.core.formats import get_format
-from skills_vc.services import associations, issuance, records
+from skills_vc.services import associations, issuance
 from skills_vc.services.context import ServiceContext, transaction
 from skills_vc.store.session import make_session_factory
 from skills_vc.store.tables import Credential
-from tests.conftest import MASTER_KEY, SEW_PROTECTIVE, make_settings
+from tests.conftest import MASTER_KEY, make_settings
+from tests.store.support import association_with_activity
 
 THREADS = 8
 
@@ -26,30 +26,8 @@ def _setup(engine: Engine, tmp_path: Path) -> tuple[ServiceContext, str, str]:
     master = base64.urlsafe_b64decode(MASTER_KEY + "=")
     with transaction(factory) as session:
         ctx = ServiceContext(session=session, settings=settings, master_key=master)
-        association, _ = associations.register(
-            ctx,
-            associations.NewAssociation(legal_name="Load ASBL", enterprise_number="0412345020", slug="load"),
-        )
-        associations.change_accreditation(ctx, "load", "accredited", None, "test")
-        volunteer = records.record_volunteer(ctx, association, records.NewVolunteer(name="V"))
-        activity = records.record_activity(
-            ctx,
-            association,
-            records.NewActivity(
-                volunteer_id=volunteer.id,
-                title="t",
-                description="d",
-                role="r",
-                start_date=date(2020, 3, 1),
-                end_date=date(2020, 4, 1),
-                hours=10,
-                language="fr",
-                coordinator_name="c",
-                coordinator_role="c",
-                skills=[records.SkillRef(SEW_PROTECTIVE["uri"])],
-            ),
-        )
-    return ctx, activity.id, "load"
+        activity_id = association_with_activity(ctx, "load", "Load ASBL")
+    return ctx, activity_id, "load"
 
 
 def _run(engine: Engine, tmp_path: Path, per_thread: int) -> None:

@@ -12,7 +12,6 @@ import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +24,14 @@ from skills_vc.config import Settings
 from skills_vc.core.formats import get_format
 from skills_vc.core.schema import SchemaViolation
 from skills_vc.errors import ValidationFailed
-from skills_vc.services import associations, issuance, records
+from skills_vc.services import associations, issuance
 from skills_vc.services.context import ServiceContext, transaction
 from skills_vc.store import credentials as repo
 from skills_vc.store.migrate import alembic_config, upgrade
 from skills_vc.store.session import make_engine, make_session_factory
 from skills_vc.store.tables import AuditEvent, Credential, StatusListCounter
-from tests.conftest import MASTER_KEY, PG_URL, SEW_PROTECTIVE, make_settings
+from tests.conftest import MASTER_KEY, PG_URL, make_settings
+from tests.store.support import association_with_activity
 from tests.store.test_status_bits_indexes import _captured, _insert_credentials, _plan
 
 MASTER = base64.urlsafe_b64decode(MASTER_KEY + "=")
@@ -43,32 +43,8 @@ def _setup(engine: Engine, settings: Settings) -> tuple[str, str]:
     """An accredited association with one recorded activity: (slug, activity id)."""
     with transaction(make_session_factory(engine)) as session:
         ctx = ServiceContext(session=session, settings=settings, master_key=MASTER)
-        association, _ = associations.register(
-            ctx,
-            associations.NewAssociation(
-                legal_name="Lists ASBL", enterprise_number="0412345020", slug="lists"
-            ),
-        )
-        associations.change_accreditation(ctx, "lists", "accredited", None, "test")
-        volunteer = records.record_volunteer(ctx, association, records.NewVolunteer(name="V"))
-        activity = records.record_activity(
-            ctx,
-            association,
-            records.NewActivity(
-                volunteer_id=volunteer.id,
-                title="t",
-                description="d",
-                role="r",
-                start_date=date(2020, 3, 1),
-                end_date=date(2020, 4, 1),
-                hours=10,
-                language="fr",
-                coordinator_name="c",
-                coordinator_role="c",
-                skills=[records.SkillRef(SEW_PROTECTIVE["uri"])],
-            ),
-        )
-    return "lists", activity.id
+        activity_id = association_with_activity(ctx, "lists", "Lists ASBL")
+    return "lists", activity_id
 
 
 def _small_lists(tmp_path: Path) -> Settings:
