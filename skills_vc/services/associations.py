@@ -202,26 +202,31 @@ def change_accreditation(
 
 
 def _new_key(ctx: ServiceContext, association: Association, key_type: keylib.KeyType) -> AssociationKey:
+    columns = _sealed_key(ctx, key_type, lambda fragment: f"{did_of(ctx, association)}#{fragment}")
+    # A new association or a new key: verifiers' caches must see it.
+    verify_cache.mark_changed(ctx.session)
+    return repo.add_key(ctx.session, AssociationKey(association_id=association.id, **columns))
+
+
+def _sealed_key(
+    ctx: ServiceContext, key_type: keylib.KeyType, kid_for: Callable[[str], str]
+) -> dict[str, Any]:
+    """The columns of a new key pair (``SealedKeyColumns``): its private half sealed under the
+    master key and bound to the key id ``kid_for`` names from its fragment."""
     private = keylib.generate_private_key(key_type)
     jwk = keylib.public_jwk(private)
     fragment = keylib.jwk_thumbprint(jwk)
-    sealed = keylib.seal(private, ctx.master_key, f"{did_of(ctx, association)}#{fragment}")
-    # A new association or a new key: verifiers' caches must see it.
-    verify_cache.mark_changed(ctx.session)
-    return repo.add_key(
-        ctx.session,
-        AssociationKey(
-            association_id=association.id,
-            fragment=fragment,
-            key_type=key_type,
-            algorithm=keylib.algorithm_for(key_type),
-            public_jwk=jwk,
-            private_nonce=sealed.nonce,
-            private_ciphertext=sealed.ciphertext,
-            created_at=ctx.now(),
-            retired_at=None,
-        ),
-    )
+    sealed = keylib.seal(private, ctx.master_key, kid_for(fragment))
+    return {
+        "fragment": fragment,
+        "key_type": key_type,
+        "algorithm": keylib.algorithm_for(key_type),
+        "public_jwk": jwk,
+        "private_nonce": sealed.nonce,
+        "private_ciphertext": sealed.ciphertext,
+        "created_at": ctx.now(),
+        "retired_at": None,
+    }
 
 
 def rotate_key(ctx: ServiceContext, slug: str, key_type: keylib.KeyType | None, actor: str) -> AssociationKey:
@@ -241,23 +246,8 @@ def platform_key(
     key = platform_key_repo.current(ctx.session, purpose)
     if key is not None:
         return key
-    private = keylib.generate_private_key(key_type)
-    jwk = keylib.public_jwk(private)
-    fragment = keylib.jwk_thumbprint(jwk)
-    sealed = keylib.seal(private, ctx.master_key, kid_for(fragment))
     return platform_key_repo.add(
-        ctx.session,
-        PlatformKey(
-            purpose=purpose,
-            fragment=fragment,
-            key_type=key_type,
-            algorithm=keylib.algorithm_for(key_type),
-            public_jwk=jwk,
-            private_nonce=sealed.nonce,
-            private_ciphertext=sealed.ciphertext,
-            created_at=ctx.now(),
-            retired_at=None,
-        ),
+        ctx.session, PlatformKey(purpose=purpose, **_sealed_key(ctx, key_type, kid_for))
     )
 
 
