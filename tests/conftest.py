@@ -34,6 +34,26 @@ WORK_IN_TEAMS = {"uri": "http://data.europa.eu/esco/skill/60c78287-22eb-4103-9c8
 MANAGE_VOLUNTEERS = {"uri": "http://data.europa.eu/esco/skill/232f854a-f5b9-4d8a-8499-23f59852273c"}
 
 
+def activity_body(volunteer_id: str, **overrides: Any) -> dict[str, Any]:
+    """The JSON of ``POST /activities``: mask sewing for Brussels hospitals, two ESCO skills."""
+    body: dict[str, Any] = {
+        "volunteer_id": volunteer_id,
+        "title": "Couture de masques pour les hôpitaux",
+        "description": "Couture de masques et de blouses pour les hôpitaux bruxellois.",
+        "role": "Couturière bénévole",
+        "tasks": ["découpe", "couture"],
+        "start_date": date(2020, 3, 23).isoformat(),
+        "end_date": date(2020, 6, 30).isoformat(),
+        "hours": 240,
+        "language": "fr",
+        "coordinator_name": "Marie Dubois",
+        "coordinator_role": "Coordinatrice",
+        "skills": [SEW_PROTECTIVE, WORK_IN_TEAMS],
+    }
+    body.update(overrides)
+    return body
+
+
 @dataclass
 class Clock:
     """A clock the tests move by hand."""
@@ -150,21 +170,7 @@ class Platform:
             "/volunteers", json={"name": "Aïcha Benali"}, headers=association["headers"]
         )
         assert volunteer.status_code == 201, volunteer.text
-        body = {
-            "volunteer_id": volunteer.json()["id"],
-            "title": "Couture de masques pour les hôpitaux",
-            "description": "Couture de masques et de blouses pour les hôpitaux bruxellois.",
-            "role": "Couturière bénévole",
-            "tasks": ["découpe", "couture"],
-            "start_date": date(2020, 3, 23).isoformat(),
-            "end_date": date(2020, 6, 30).isoformat(),
-            "hours": 240,
-            "language": "fr",
-            "coordinator_name": "Marie Dubois",
-            "coordinator_role": "Coordinatrice",
-            "skills": [SEW_PROTECTIVE, WORK_IN_TEAMS],
-        }
-        body.update(overrides)
+        body = activity_body(volunteer.json()["id"], **overrides)
         response = self.client.post("/activities", json=body, headers=association["headers"])
         assert response.status_code == 201, response.text
         return dict(response.json())

@@ -4,12 +4,11 @@ record and issue, verify, revoke (the same requests as ``tests.conftest.Platform
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import httpx
 
-from tests.conftest import OPERATOR_KEY, SEW_PROTECTIVE, WORK_IN_TEAMS
+from tests.conftest import OPERATOR_KEY, activity_body
 
 __all__ = ["Association", "Issued", "check", "issue", "register", "revoke", "verify"]
 
@@ -59,22 +58,7 @@ def issue(client: httpx.Client, association: Association) -> Issued:
     volunteer = client.post("/volunteers", json={"name": "Aïcha Benali"}, headers=association.headers)
     assert volunteer.status_code == 201, volunteer.text
     activity = client.post(
-        "/activities",
-        json={
-            "volunteer_id": volunteer.json()["id"],
-            "title": "Couture de masques pour les hôpitaux",
-            "description": "Couture de masques et de blouses pour les hôpitaux bruxellois.",
-            "role": "Couturière bénévole",
-            "tasks": ["découpe", "couture"],
-            "start_date": date(2020, 3, 23).isoformat(),
-            "end_date": date(2020, 6, 30).isoformat(),
-            "hours": 240,
-            "language": "fr",
-            "coordinator_name": "Marie Dubois",
-            "coordinator_role": "Coordinatrice",
-            "skills": [SEW_PROTECTIVE, WORK_IN_TEAMS],
-        },
-        headers=association.headers,
+        "/activities", json=activity_body(volunteer.json()["id"]), headers=association.headers
     )
     assert activity.status_code == 201, activity.text
     issued = client.post(f"/activities/{activity.json()['id']}/credentials", headers=association.headers)
