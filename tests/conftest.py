@@ -34,7 +34,7 @@ WORK_IN_TEAMS = {"uri": "http://data.europa.eu/esco/skill/60c78287-22eb-4103-9c8
 MANAGE_VOLUNTEERS = {"uri": "http://data.europa.eu/esco/skill/232f854a-f5b9-4d8a-8499-23f59852273c"}
 
 
-def activity_body(volunteer_id: str, **overrides: Any) -> dict[str, Any]:
+def activity_body(volunteer_id: str, /, **overrides: Any) -> dict[str, Any]:
     """The JSON of ``POST /activities``: mask sewing for Brussels hospitals, two ESCO skills."""
     body: dict[str, Any] = {
         "volunteer_id": volunteer_id,
